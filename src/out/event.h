@@ -1,0 +1,87 @@
+/* event.h - what the dissection layers tell the outputs.
+ *
+ * The session layer describes each connection as a stream of events; every
+ * output (text transcript, JSON Lines, ...) is a sink that formats them.
+ * Details are an ordered list of (depth, key, value) fields so that text and
+ * structured outputs render the same facts.  Field text is built from wire
+ * values by the dissectors (names, numbers, lengths, hashes) - never from
+ * payload bytes; cleartext travels only in TR_EV_DATA, after redaction.
+ *
+ * Ownership: an event and everything it points to is borrowed for the call.
+ */
+#ifndef TR_OUT_EVENT_H
+#define TR_OUT_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "decode/decode.h"
+
+enum tr_ev_type {
+    TR_EV_CONN_OPEN,   /* addresses, ports, first timestamp */
+    TR_EV_RECORD,      /* one TLS record (title = content type) + fields */
+    TR_EV_DATA,        /* cleartext bytes (plain TCP or decrypted) */
+    TR_EV_GAP,         /* bytes missing from the capture */
+    TR_EV_NOTE,        /* a remark about the connection (resync, STARTTLS...) */
+    TR_EV_VERDICT,     /* the diagnosis of the connection + fields */
+    TR_EV_CONN_CLOSE,
+    TR_EV_SUMMARY,     /* end of run: fields with totals */
+};
+
+struct tr_field {
+    uint8_t depth;     /* 0 = directly under the event */
+    const char *key;   /* may be NULL for a bare value line */
+    const char *val;
+};
+
+#define TR_MAX_FIELDS 512
+#define TR_FIELD_ARENA (32u * 1024u)
+
+/* A bounded list of fields; values are formatted into an arena.  When full,
+ * further adds are dropped and `truncated` is set (the sink says so). */
+struct tr_fields {
+    struct tr_field f[TR_MAX_FIELDS];
+    size_t n;
+    char arena[TR_FIELD_ARENA];
+    size_t used;
+    int truncated;
+};
+
+void tr_fields_reset(struct tr_fields *fb);
+/* Adds a field; key is copied too.  fmt may be NULL for a key-only line. */
+void tr_fields_add(struct tr_fields *fb, int depth, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Adds a field whose value is the hex of n bytes (at most max bytes shown,
+ * then "..."). */
+void tr_fields_hex(struct tr_fields *fb, int depth, const char *key,
+                   const uint8_t *p, size_t n, size_t max);
+
+/* Direction as shown: client to server or server to client. */
+enum { TR_C2S = 0, TR_S2C = 1 };
+
+struct tr_ev {
+    enum tr_ev_type type;
+    uint64_t conn;              /* connection number */
+    uint64_t rec;               /* record number within the connection (RECORD) */
+    int dir;                    /* TR_C2S / TR_S2C */
+    struct timeval ts;          /* packet time */
+    double rel, delta;          /* seconds since connection start / previous event */
+    const char *title;          /* record type, verdict class, note text */
+    const char *text;           /* one-line summary (verdict, note) */
+    const struct tr_fields *fields;
+    const uint8_t *data;        /* DATA: cleartext */
+    size_t len;                 /* DATA: bytes; GAP: bytes missing; RECORD: length */
+    uint64_t offset;            /* DATA/GAP: stream offset in direction dir */
+    int encrypted;              /* RECORD: body could not be read */
+    /* CONN_OPEN */
+    const struct tr_addr *cli, *srv;
+    uint16_t cport, sport;
+};
+
+struct tr_sink {
+    void (*ev)(void *ctx, const struct tr_ev *ev);
+    void *ctx;
+};
+
+#endif

@@ -1,0 +1,845 @@
+/* session.c - stream classification, TLS record layer, verdicts (session.h). */
+#include "tls/session.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/limits.h"
+#include "tls/hs.h"
+#include "tls/names.h"
+#include "tls/suites.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum dmode { M_UNKNOWN = 0, M_TLS, M_PLAIN, M_LOST };
+
+/* SSLv2 records are at most 32767 bytes; TLS records 2^14 + 2048. */
+#define REC_BUF_MAX (32768u + 16u)
+#define REC_HDR 5
+
+struct dirst {
+    enum dmode mode;
+    struct tr_buf buf;      /* bytes not yet consumed */
+    struct tr_buf hs;       /* partial handshake message */
+    int encrypted;          /* records from this side are protected */
+    int sslv2_ok;           /* first record may be SSLv2 */
+    uint64_t off;           /* stream offset of buf.data[0] */
+    uint64_t records;
+    uint64_t plain_bytes, enc_bytes, skipped;
+    int after_gap;
+    struct timeval ts;      /* time of the latest bytes */
+    uint64_t first_enc_record; /* record number of first protected record */
+};
+
+struct sess {
+    struct tr_conn *c;
+    int cdir;               /* flow endpoint index of the client */
+    int cdir_fixed;
+    int opened;             /* CONN_OPEN emitted */
+    int tls;                /* some direction is TLS */
+    uint64_t rec_no;
+    struct timeval last_ev;
+    struct tr_hs_facts hf;
+    struct dirst d[2];      /* by flow direction */
+    int mid_stream;         /* first TLS bytes were not a ClientHello */
+    int starttls;
+    /* alerts */
+    int alerts;
+    int fatal;              /* a fatal plaintext alert was seen */
+    uint8_t alert_desc, alert_level;
+    int alert_side;         /* 0 client, 1 server */
+    int alert_after;        /* last handshake message before it */
+    int alert_after_side;
+    int enc_alert[2];       /* protected alerts by side */
+    int enc_alert_before_done[2];
+    /* handshake progress */
+    int last_msg, last_msg_side;
+    int ccs[2];
+    uint64_t protected_recs[2];
+    size_t last_protected_len[2];
+    int last_rec_side;
+    int closed[2], rst[2];
+    uint64_t gaps, gap_bytes, first_gap_off;
+    int first_gap_side;
+    int malformed;
+};
+
+struct tr_sessions {
+    struct tr_sink sink;
+    struct tr_sessions_totals tot;
+    struct tr_fields fb;
+};
+
+static const char *const verdict_names[TR_V_COUNT] = {
+    "ok", "resumed", "failed", "incomplete", "not_tls", "no_data"};
+
+const char *tr_verdict_name(enum tr_verdict v)
+{
+    return (unsigned)v < TR_V_COUNT ? verdict_names[v] : "?";
+}
+
+struct tr_sessions *tr_sessions_new(const struct tr_sink *sink)
+{
+    struct tr_sessions *s = calloc(1, sizeof *s);
+    if (s)
+        s->sink = *sink;
+    return s;
+}
+
+void tr_sessions_free(struct tr_sessions *s) { free(s); }
+
+const struct tr_sessions_totals *tr_sessions_totals(const struct tr_sessions *s) { return &s->tot; }
+
+/* ---- helpers ---- */
+
+static double tv_diff(struct timeval a, struct timeval b)
+{
+    return (double)(a.tv_sec - b.tv_sec) + (double)(a.tv_usec - b.tv_usec) / 1e6;
+}
+
+static int side_of(const struct sess *s, int dir) { return dir == s->cdir ? 0 : 1; }
+
+static void emit(struct tr_sessions *S, struct sess *s, struct tr_ev *ev, int dir, struct timeval ts)
+{
+    if (!s->opened) {
+        /* announced with its first event, once the client side is known */
+        s->opened = 1;
+        struct tr_ev o = {.type = TR_EV_CONN_OPEN, .title = "connection", .conn = s->c->id};
+        o.cli = &s->c->addr[s->cdir];
+        o.srv = &s->c->addr[!s->cdir];
+        o.cport = s->c->port[s->cdir];
+        o.sport = s->c->port[!s->cdir];
+        o.ts = s->c->first_ts;
+        o.dir = -1;
+        S->sink.ev(S->sink.ctx, &o);
+    }
+    ev->conn = s->c->id;
+    ev->dir = dir < 0 ? -1 : side_of(s, dir);
+    ev->cli = &s->c->addr[s->cdir];
+    ev->srv = &s->c->addr[!s->cdir];
+    ev->cport = s->c->port[s->cdir];
+    ev->sport = s->c->port[!s->cdir];
+    ev->ts = ts;
+    ev->rel = tv_diff(ts, s->c->first_ts);
+    ev->delta = s->last_ev.tv_sec ? tv_diff(ts, s->last_ev) : ev->rel;
+    if (ev->rel < 0)
+        ev->rel = 0;
+    if (ev->delta < 0)
+        ev->delta = 0;
+    s->last_ev = ts;
+    S->sink.ev(S->sink.ctx, ev);
+}
+
+static void note(struct tr_sessions *S, struct sess *s, int dir, const char *text)
+{
+    struct tr_ev ev = {.type = TR_EV_NOTE, .title = "note", .text = text};
+    emit(S, s, &ev, dir, dir >= 0 ? s->d[dir].ts : s->c->last_ts);
+}
+
+/* Plausible TLS record header at p (5 bytes). */
+static int plausible_hdr(const uint8_t *p, int allow_empty)
+{
+    if (p[0] < 20 || p[0] > 24 || p[1] != 3 || p[2] > 4)
+        return 0;
+    size_t len = ((size_t)p[3] << 8) | p[4];
+    if (len > TR_TLS_MAX_RECORD)
+        return 0;
+    return allow_empty || len > 0;
+}
+
+/* Start of a TLS handshake record carrying a hello: used to find TLS after a
+ * cleartext preamble (STARTTLS). */
+static int hello_hdr(const uint8_t *p, size_t n, int want_client)
+{
+    if (n < 6)
+        return -1; /* need more */
+    return p[0] == 22 && p[1] == 3 && p[2] <= 4 && ((p[3] << 8) | p[4]) >= 4 &&
+           p[5] == (want_client ? 1 : 2);
+}
+
+/* SSLv2-compatible ClientHello header. */
+static int sslv2_hello(const uint8_t *p, size_t n)
+{
+    if (n < 5)
+        return -1;
+    size_t len = ((size_t)(p[0] & 0x7f) << 8) | p[1];
+    return (p[0] & 0x80) && len >= 9 && p[2] == 1 && (p[3] == 3 || (p[3] == 0 && p[4] == 2));
+}
+
+/* ---- events for records ---- */
+
+static void record_event(struct tr_sessions *S, struct sess *s, int dir, const char *title,
+                         size_t len, int encrypted)
+{
+    struct tr_ev ev = {.type = TR_EV_RECORD, .title = title, .len = len,
+                       .encrypted = encrypted, .fields = &S->fb};
+    ev.rec = ++s->rec_no;
+    S->tot.tls_records++;
+    emit(S, s, &ev, dir, s->d[dir].ts);
+}
+
+static void alert_fields(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n)
+{
+    char b[TR_NAME_BUF];
+    int side = side_of(s, dir);
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        uint8_t level = p[i], desc = p[i + 1];
+        const char *ln = tr_name_alert_level(level);
+        tr_fields_add(&S->fb, 0, "alert", "%s %s", ln ? ln : "unknown-level",
+                      tr_alert_str(desc, b, sizeof b));
+        S->tot.alerts++;
+        s->alerts++;
+        /* The verdict names the first alert that ends the handshake: any
+         * fatal one, or a warning other than close_notify(0),
+         * user_canceled(90), no_renegotiation(100) (e.g. SSLv3's
+         * no_certificate(41) warning). */
+        int significant = level == 2 || (desc != 0 && desc != 90 && desc != 100);
+        if (!s->fatal && significant) {
+            s->fatal = 1;
+            s->alert_desc = desc;
+            s->alert_level = level;
+            s->alert_side = side;
+            s->alert_after = s->last_msg;
+            s->alert_after_side = s->last_msg_side;
+        }
+    }
+    if (n % 2)
+        tr_fields_add(&S->fb, 0, "error", "odd alert record length %zu", n);
+}
+
+/* Handshake bytes of one record from dir: reassemble and decode messages. */
+static void handshake_bytes(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n)
+{
+    struct dirst *d = &s->d[dir];
+    int side = side_of(s, dir);
+    char nb[TR_NAME_BUF];
+    if (tr_buf_append(&d->hs, p, n) != 0) {
+        tr_fields_add(&S->fb, 0, "error", "handshake message larger than %u bytes: not decoded",
+                      TR_TLS_MAX_HANDSHAKE);
+        tr_buf_reset(&d->hs);
+        s->malformed++;
+        return;
+    }
+    size_t pos = 0;
+    while (d->hs.len - pos >= 4) {
+        const uint8_t *m = d->hs.data + pos;
+        size_t mlen = ((size_t)m[1] << 16) | ((size_t)m[2] << 8) | m[3];
+        if (mlen > TR_TLS_MAX_HANDSHAKE) {
+            tr_fields_add(&S->fb, 0, "error", "handshake message of %zu bytes exceeds the limit", mlen);
+            s->malformed++;
+            pos = d->hs.len;
+            break;
+        }
+        if (d->hs.len - pos - 4 < mlen)
+            break;
+        uint8_t type = m[0];
+        /* the ClientHello decides who the client is */
+        if (type == TR_HS_CLIENT_HELLO && !s->cdir_fixed) {
+            s->cdir = dir;
+            s->cdir_fixed = 1;
+            side = 0;
+        }
+        size_t mark = S->fb.n;
+        tr_fields_add(&S->fb, 0, NULL, "%s", "");
+        tr_hs_decode(&s->hf, side == 0, type, m + 4, mlen, d->ts.tv_sec, &S->fb, 1);
+        /* name the message now that HRR is known */
+        if (mark < S->fb.n) {
+            int shown = s->hf.last_msg[side];
+            S->fb.f[mark].key = NULL;
+            /* store the name in the arena via a new field and swap it in */
+            size_t before = S->fb.n;
+            tr_fields_add(&S->fb, 0, NULL, "%s", tr_hs_name(shown, nb, sizeof nb));
+            if (S->fb.n > before) {
+                S->fb.f[mark].val = S->fb.f[S->fb.n - 1].val;
+                S->fb.n--;
+            }
+        }
+        s->last_msg = s->hf.last_msg[side];
+        s->last_msg_side = side;
+        if (type == TR_HS_SERVER_HELLO && s->hf.last_msg[side] == TR_HS_SERVER_HELLO &&
+            s->hf.version == 0x0304) {
+            /* TLS 1.3: everything after ServerHello is protected */
+            s->d[0].encrypted = s->d[1].encrypted = 1;
+        }
+        pos += 4 + mlen;
+    }
+    tr_buf_consume(&d->hs, pos);
+}
+
+static void handle_record(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *rec, size_t len)
+{
+    struct dirst *d = &s->d[dir];
+    int side = side_of(s, dir);
+    uint8_t type = rec[0];
+    const uint8_t *body = rec + REC_HDR;
+    size_t blen = len - REC_HDR;
+    char b[TR_NAME_BUF];
+    const char *title = tr_name_content_type(type);
+    if (!title) {
+        snprintf(b, sizeof b, "content_type(%u)", type);
+        title = b;
+    }
+    tr_fields_reset(&S->fb);
+    d->records++;
+    int tls13 = s->hf.version == 0x0304 && s->hf.sh_count > 0;
+    int prot = d->encrypted && !(type == 20) && !(type == 21 && blen == 2);
+    if (prot) {
+        s->protected_recs[side]++;
+        s->last_protected_len[side] = blen;
+        s->last_rec_side = side;
+        if (type == 21) {
+            s->enc_alert[side]++;
+            if (!s->hf.finished[0] && !tls13)
+                s->enc_alert_before_done[side]++;
+            tr_fields_add(&S->fb, 0, "alert", "encrypted (%zu bytes): a key is needed to read it", blen);
+        } else if (type == 22) {
+            tr_fields_add(&S->fb, 0, "handshake", "encrypted message, %zu bytes%s", blen,
+                          s->protected_recs[side] == 1 && !tls13 ? " (finished)" : "");
+            if (!tls13 && s->protected_recs[side] == 1)
+                s->hf.finished[side] = 1; /* the first protected handshake is Finished */
+        } else if (type == 23) {
+            d->enc_bytes += blen;
+            S->tot.encrypted_bytes += blen;
+            tr_fields_add(&S->fb, 0, tls13 ? "protected record" : "application_data",
+                          "%zu bytes, encrypted", blen);
+        } else {
+            tr_fields_add(&S->fb, 0, "body", "%zu bytes, encrypted", blen);
+        }
+        record_event(S, s, dir, title, blen, 1);
+        return;
+    }
+    s->last_rec_side = side;
+    switch (type) {
+    case 20: /* change_cipher_spec */
+        if (tls13)
+            tr_fields_add(&S->fb, 0, "change_cipher_spec", "(TLS 1.3 middlebox compatibility, ignored)");
+        else {
+            tr_fields_add(&S->fb, 0, "change_cipher_spec", NULL);
+            d->encrypted = 1;
+            s->ccs[side] = 1;
+        }
+        break;
+    case 21:
+        alert_fields(S, s, dir, body, blen);
+        break;
+    case 22:
+        handshake_bytes(S, s, dir, body, blen);
+        if (S->fb.n == 0)
+            tr_fields_add(&S->fb, 0, "fragment", "%zu bytes of a handshake message", blen);
+        break;
+    case 23:
+        d->plain_bytes += blen;
+        tr_fields_add(&S->fb, 0, "application_data", "%zu bytes before any key was negotiated", blen);
+        break;
+    case 24:
+        tr_fields_add(&S->fb, 0, "heartbeat", "%zu bytes", blen);
+        break;
+    default:
+        tr_fields_add(&S->fb, 0, "body", "%zu bytes", blen);
+        break;
+    }
+    record_event(S, s, dir, title, blen, 0);
+}
+
+static void handle_sslv2(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *rec, size_t len)
+{
+    tr_fields_reset(&S->fb);
+    s->d[dir].records++;
+    if (!s->cdir_fixed) {
+        s->cdir = dir;
+        s->cdir_fixed = 1;
+    }
+    tr_fields_add(&S->fb, 0, NULL, "client_hello");
+    if (tr_hs_decode_sslv2(&s->hf, rec + 2, len - 2, &S->fb, 1) != 0) {
+        tr_fields_add(&S->fb, 1, "error", "malformed SSLv2 ClientHello");
+        s->malformed++;
+    }
+    s->last_msg = TR_HS_CLIENT_HELLO;
+    s->last_msg_side = 0;
+    record_event(S, s, dir, "sslv2", len - 2, 0);
+}
+
+/* ---- stream processing ---- */
+
+static void emit_plain(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n)
+{
+    if (!n)
+        return;
+    struct dirst *d = &s->d[dir];
+    d->plain_bytes += n;
+    S->tot.plain_bytes += n;
+    /* Cleartext is never shown unredacted: the event carries the count. */
+    struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = n, .offset = d->off};
+    emit(S, s, &ev, dir, d->ts);
+}
+
+/* Finds a record boundary in buf from pos: a plausible header whose
+ * successor is plausible too (or lies beyond the data).  Returns the offset,
+ * or -1 when none is found (*need_more when the tail must wait for data). */
+static long find_sync(const uint8_t *p, size_t n, int *need_more)
+{
+    *need_more = 0;
+    for (size_t i = 0; i + REC_HDR <= n; i++) {
+        if (!plausible_hdr(p + i, 0))
+            continue;
+        size_t len = ((size_t)p[i + 3] << 8) | p[i + 4];
+        size_t next = i + REC_HDR + len;
+        if (next + REC_HDR <= n) {
+            if (plausible_hdr(p + next, 1) && p[next] == p[i] - (p[i] - p[next]) &&
+                p[next + 1] == p[i + 1] && p[next + 2] == p[i + 2])
+                return (long)i;
+            continue;
+        }
+        if (next == n)
+            return (long)i;
+        *need_more = 1;
+        return -1;
+    }
+    return -1;
+}
+
+static void process(struct tr_sessions *S, struct sess *s, int dir)
+{
+    struct dirst *d = &s->d[dir];
+    size_t pos = 0;
+    for (;;) {
+        const uint8_t *p = d->buf.data + pos;
+        size_t n = d->buf.len - pos;
+        if (n == 0)
+            break;
+        if (d->mode == M_UNKNOWN) {
+            int want_client = !s->cdir_fixed || dir == s->cdir;
+            if (n < 6 && d->buf.len < 6)
+                break;
+            if (plausible_hdr(p, 1) && (s->c->syn_seen || p[0] == 22 || p[0] == 21) &&
+                !(p[0] == 23 && !s->c->syn_seen)) {
+                d->mode = M_TLS;
+                s->tls = 1;
+                if (!(p[0] == 22 && p[5] == 1) && !(p[0] == 22 && p[5] == 2) && !s->c->syn_seen)
+                    s->mid_stream = 1;
+            } else if (want_client && sslv2_hello(p, n) == 1) {
+                d->mode = M_TLS;
+                d->sslv2_ok = 1;
+                s->tls = 1;
+            } else if (!s->c->syn_seen || d->after_gap) {
+                d->mode = M_LOST;
+                s->mid_stream = 1;
+            } else {
+                d->mode = M_PLAIN;
+            }
+            continue;
+        }
+        if (d->mode == M_PLAIN) {
+            /* STARTTLS: a hello record right after a line end or tag end */
+            size_t emit_to = n, resume = 0;
+            int found = 0;
+            int want_client = dir == s->cdir;
+            for (size_t i = 0; i < n; i++) {
+                if (p[i] != '\n' && p[i] != '>')
+                    continue;
+                int h = hello_hdr(p + i + 1, n - i - 1, want_client);
+                if (h == 1) {
+                    emit_to = i + 1;
+                    resume = i + 1;
+                    found = 1;
+                    break;
+                }
+                if (h < 0 && n - i - 1 < 6 && d->plain_bytes + n < TR_STARTTLS_MAX_PREAMBLE) {
+                    emit_to = i + 1; /* hold the tail until it can be judged */
+                    break;
+                }
+            }
+            emit_plain(S, s, dir, p, emit_to);
+            d->off += emit_to;
+            pos += emit_to;
+            if (found) {
+                (void)resume;
+                d->mode = M_TLS;
+                s->tls = 1;
+                if (!s->starttls) {
+                    s->starttls = 1;
+                    S->tot.starttls++;
+                    note(S, s, dir, "STARTTLS: TLS starts after the cleartext preamble");
+                }
+                continue;
+            }
+            break;
+        }
+        if (d->mode == M_LOST) {
+            int need_more;
+            long at = find_sync(p, n, &need_more);
+            if (at < 0) {
+                if (need_more || n < REC_HDR) {
+                    if (n <= TR_TLS_MAX_RECORD + 2 * REC_HDR)
+                        break;
+                }
+                /* skip all but a header's worth, keep scanning later */
+                size_t skip = n > REC_HDR ? n - (REC_HDR - 1) : 0;
+                if (!skip)
+                    break;
+                d->skipped += skip;
+                S->tot.skipped_bytes += skip;
+                d->off += skip;
+                pos += skip;
+                if (!s->tls && d->skipped >= TR_STARTTLS_MAX_PREAMBLE) {
+                    /* nothing record-like: this is not TLS */
+                    d->mode = M_PLAIN;
+                    s->mid_stream = 0;
+                }
+                continue;
+            }
+            if (at > 0) {
+                char msg[96];
+                d->skipped += (size_t)at;
+                S->tot.skipped_bytes += (size_t)at;
+                snprintf(msg, sizeof msg, "resynchronised on a record boundary after skipping %ld bytes", at);
+                note(S, s, dir, msg);
+            }
+            d->off += (size_t)at;
+            pos += (size_t)at;
+            d->mode = M_TLS;
+            s->tls = 1;
+            continue;
+        }
+        /* M_TLS */
+        if (d->sslv2_ok && d->records == 0 && (p[0] & 0x80)) {
+            if (n < 2)
+                break;
+            size_t len = (((size_t)(p[0] & 0x7f) << 8) | p[1]) + 2;
+            if (n < len)
+                break;
+            handle_sslv2(S, s, dir, p, len);
+            d->off += len;
+            pos += len;
+            continue;
+        }
+        if (n < REC_HDR)
+            break;
+        if (!plausible_hdr(p, 1)) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "not a TLS record header at stream offset %llu: resynchronising",
+                     (unsigned long long)d->off);
+            note(S, s, dir, msg);
+            s->malformed++;
+            d->mode = M_LOST;
+            /* do not resync on the same byte */
+            d->skipped++;
+            S->tot.skipped_bytes++;
+            d->off++;
+            pos++;
+            continue;
+        }
+        size_t len = REC_HDR + (((size_t)p[3] << 8) | p[4]);
+        if (n < len)
+            break;
+        handle_record(S, s, dir, p, len);
+        d->off += len;
+        pos += len;
+    }
+    tr_buf_consume(&d->buf, pos);
+}
+
+/* ---- flow callbacks ---- */
+
+static void on_open(void *ctx, struct tr_conn *c)
+{
+    struct tr_sessions *S = ctx;
+    struct sess *s = calloc(1, sizeof *s);
+    c->app = s;
+    if (!s)
+        return;
+    s->c = c;
+    s->cdir = 0;
+    s->cdir_fixed = c->syn_seen;
+    s->last_msg = s->last_msg_side = -1;
+    tr_hs_facts_init(&s->hf);
+    for (int i = 0; i < 2; i++) {
+        tr_buf_init(&s->d[i].buf, REC_BUF_MAX + TR_STARTTLS_MAX_PREAMBLE);
+        tr_buf_init(&s->d[i].hs, TR_TLS_MAX_HANDSHAKE + 4);
+    }
+    S->tot.conns++;
+}
+
+static void on_data(void *ctx, struct tr_conn *c, int dir, const uint8_t *p, size_t n,
+                    uint64_t off, struct timeval ts, uint64_t frame)
+{
+    struct tr_sessions *S = ctx;
+    struct sess *s = c->app;
+    (void)frame;
+    if (!s)
+        return;
+    struct dirst *d = &s->d[dir];
+    d->ts = ts;
+    if (d->buf.len == 0)
+        d->off = off;
+    while (n) {
+        size_t room = d->buf.max - d->buf.len;
+        size_t k = n < room ? n : room;
+        tr_buf_append(&d->buf, p, k);
+        p += k;
+        n -= k;
+        size_t before = d->buf.len;
+        process(S, s, dir);
+        if (d->buf.len == before && d->buf.len == d->buf.max) {
+            /* cannot make progress: drop the buffer as skipped bytes */
+            d->skipped += d->buf.len;
+            S->tot.skipped_bytes += d->buf.len;
+            d->off += d->buf.len;
+            tr_buf_reset(&d->buf);
+            d->mode = d->mode == M_PLAIN ? M_PLAIN : M_LOST;
+        }
+    }
+}
+
+static void on_gap(void *ctx, struct tr_conn *c, int dir, uint64_t off, uint64_t len, struct timeval ts)
+{
+    struct tr_sessions *S = ctx;
+    struct sess *s = c->app;
+    if (!s)
+        return;
+    struct dirst *d = &s->d[dir];
+    /* what was buffered cannot be completed */
+    if (d->mode == M_PLAIN && d->buf.len)
+        emit_plain(S, s, dir, d->buf.data, d->buf.len);
+    else if (d->buf.len) {
+        d->skipped += d->buf.len;
+        S->tot.skipped_bytes += d->buf.len;
+    }
+    tr_buf_reset(&d->buf);
+    tr_buf_reset(&d->hs);
+    d->ts = ts;
+    d->off = off + len;
+    d->after_gap = 1;
+    if (d->mode == M_TLS || d->mode == M_UNKNOWN)
+        d->mode = (d->mode == M_TLS) ? M_LOST : M_UNKNOWN;
+    if (!s->gaps) {
+        s->first_gap_off = off;
+        s->first_gap_side = side_of(s, dir);
+    }
+    s->gaps++;
+    s->gap_bytes += len;
+    S->tot.gaps++;
+    S->tot.gap_bytes += len;
+    struct tr_ev ev = {.type = TR_EV_GAP, .title = "gap", .len = (size_t)len, .offset = off};
+    emit(S, s, &ev, dir, ts);
+}
+
+static void on_fin(void *ctx, struct tr_conn *c, int dir, int rst, struct timeval ts)
+{
+    struct sess *s = c->app;
+    (void)ctx;
+    if (!s)
+        return;
+    s->d[dir].ts = ts;
+    if (rst)
+        s->rst[dir] = 1;
+    else
+        s->closed[dir] = 1;
+}
+
+/* ---- verdict ---- */
+
+static const char *side_name(int side) { return side == 0 ? "client" : "server"; }
+
+static enum tr_verdict verdict(struct sess *s, char *out, size_t n)
+{
+    struct tr_hs_facts *hf = &s->hf;
+    char a[TR_NAME_BUF], b[TR_NAME_BUF];
+    int cside = s->cdir;
+    uint64_t bytes = s->d[0].plain_bytes + s->d[1].plain_bytes + s->d[0].records + s->d[1].records +
+                     s->d[0].skipped + s->d[1].skipped;
+    if (!s->tls) {
+        if (!bytes && !s->gaps) {
+            snprintf(out, n, "no payload in this TCP connection");
+            return TR_V_NO_DATA;
+        }
+        snprintf(out, n, "not TLS: cleartext TCP (%llu bytes client to server, %llu bytes server to client)",
+                 (unsigned long long)s->d[cside].plain_bytes, (unsigned long long)s->d[!cside].plain_bytes);
+        return TR_V_NOT_TLS;
+    }
+    char gap[160] = "";
+    if (s->gaps)
+        snprintf(gap, sizeof gap, "; capture incomplete: %llu byte%s missing (first gap at %s stream offset %llu)",
+                 (unsigned long long)s->gap_bytes, s->gap_bytes == 1 ? "" : "s",
+                 s->first_gap_side == 0 ? "client" : "server", (unsigned long long)s->first_gap_off);
+    char certnote[400] = "";
+    if (hf->server_cert_seen && hf->server_cert == TR_CERT_EXPIRED)
+        snprintf(certnote, sizeof certnote, "; server certificate expired at capture time (notAfter %s)",
+                 hf->server_cert_not_after);
+    else if (hf->server_cert_seen && hf->server_cert == TR_CERT_NOT_YET_VALID)
+        snprintf(certnote, sizeof certnote, "; server certificate not yet valid at capture time (notBefore %s)",
+                 hf->server_cert_not_before);
+    char vb[TR_NAME_BUF], csb[TR_NAME_BUF];
+    const char *v = tr_version_str(hf->version, vb, sizeof vb);
+    const char *cs = tr_suite_name(hf->suite, csb, sizeof csb);
+
+    if (s->fatal) {
+        const char *after = s->alert_after >= 0 ? tr_hs_name(s->alert_after, b, sizeof b) : NULL;
+        char hint[300] = "";
+        uint8_t d = s->alert_desc;
+        int by_server = s->alert_side == 1;
+        if (d == 40 && by_server && hf->sh_count == 0 && !hf->hrr)
+            snprintf(hint, sizeof hint, ": server rejected the ClientHello (no cipher suite, group or "
+                     "signature algorithm in common)");
+        else if (d == 40 && hf->cert_request && hf->client_cert_seen && hf->client_cert_empty && by_server)
+            snprintf(hint, sizeof hint, ": client certificate required but the client sent none");
+        else if (d == 116)
+            snprintf(hint, sizeof hint, ": client certificate required but the client sent none");
+        else if (d == 70) {
+            char mx[TR_NAME_BUF];
+            snprintf(hint, sizeof hint, ": protocol version not supported (client offered up to %s)",
+                     tr_version_str(hf->ch_max_version, mx, sizeof mx));
+        } else if (d == 48 && !by_server)
+            snprintf(hint, sizeof hint, ": client does not trust the issuer of the server certificate (%.200s)",
+                     hf->server_cert_issuer[0] ? hf->server_cert_issuer : "issuer not captured");
+        else if (d == 45 && !by_server)
+            snprintf(hint, sizeof hint, ": client rejected the server certificate as expired%s%s",
+                     hf->server_cert_not_after[0] ? " (notAfter " : "",
+                     hf->server_cert_not_after[0] ? hf->server_cert_not_after : "");
+        else if (d == 45 || d == 42 || d == 43 || d == 44 || d == 46 || d == 48) {
+            if (by_server && hf->client_cert_seen && !hf->client_cert_empty)
+                snprintf(hint, sizeof hint, ": server rejected the client certificate");
+            else if (!by_server)
+                snprintf(hint, sizeof hint, ": client rejected the server certificate");
+        }
+        if (d == 45 && hint[strlen(hint) - 1] != ')' && hf->server_cert_not_after[0] && !by_server)
+            strncat(hint, ")", sizeof hint - strlen(hint) - 1);
+        snprintf(out, n, "FAILED: %s sent %s alert %s%s%s%s%s%s", side_name(s->alert_side),
+                 s->alert_level == 2 ? "fatal" : "warning", tr_alert_str(s->alert_desc, a, sizeof a),
+                 after ? " after the " : "", after ? side_name(s->alert_after_side) : "",
+                 after ? "'s " : "", after ? after : "", hint);
+        if (strlen(out) + strlen(certnote) + 1 < n && !(d == 45))
+            strcat(out, certnote);
+        if (strlen(out) + strlen(gap) + 1 < n)
+            strcat(out, gap);
+        return TR_V_FAILED;
+    }
+    if (hf->ch_count == 0) {
+        snprintf(out, n, "capture incomplete: no ClientHello seen (capture started mid-connection%s)%s%s",
+                 hf->sh_count ? "" : ", handshake not captured", gap, certnote);
+        return TR_V_INCOMPLETE;
+    }
+    if (hf->sh_count == 0) {
+        if (s->closed[!cside] || s->rst[!cside] || s->closed[cside] || s->rst[cside])
+            snprintf(out, n, "FAILED: connection closed by the %s before ServerHello, without an alert%s",
+                     (s->rst[!cside] || s->closed[!cside]) ? "server" : "client", gap);
+        else
+            snprintf(out, n, "capture incomplete: no ServerHello seen%s", gap);
+        return (s->closed[!cside] || s->rst[!cside] || s->closed[cside] || s->rst[cside])
+                   ? TR_V_FAILED : TR_V_INCOMPLETE;
+    }
+    int tls13 = hf->version == 0x0304;
+    int done;
+    if (tls13) {
+        /* Without keys: the client's protected flight (Finished) was sent.
+         * A lone short protected record from the server followed by the end
+         * of the connection is most likely an alert. */
+        done = s->protected_recs[0] > 0 && s->protected_recs[1] > 0;
+        size_t lastlen = s->last_protected_len[1];
+        const struct tr_suite *su = tr_suite_find(hf->suite);
+        size_t alert_len = 2 + 1 + (su && su->tag_len ? su->tag_len : 16);
+        if (done && s->last_rec_side == 1 && lastlen == alert_len && (s->closed[!cside] || s->rst[!cside]) &&
+            s->d[cside].enc_bytes == 0) {
+            int cr = hf->cert_request;
+            snprintf(out, n, "FAILED (probably): TLS 1.3 %s; the server's last record (%zu bytes) has the size "
+                     "of an encrypted alert and it then closed the connection%s; a key log would show the alert%s%s",
+                     cs, lastlen, cr ? " after requesting a client certificate" : "", certnote, gap);
+            return TR_V_FAILED;
+        }
+    } else {
+        done = hf->finished[0] && hf->finished[1];
+    }
+    if (done) {
+        snprintf(out, n, "%s: %s handshake completed, %s%s%s%s", hf->resumed ? "RESUMED" : "OK", v, cs,
+                 hf->resumed ? " (abbreviated handshake)" : "",
+                 hf->alpn[0] ? ", ALPN " : "", hf->alpn[0] ? hf->alpn : "");
+        if (strlen(out) + strlen(certnote) + 1 < n)
+            strcat(out, certnote);
+        if (strlen(out) + strlen(gap) + 1 < n)
+            strcat(out, gap);
+        return hf->resumed ? TR_V_RESUMED : TR_V_OK;
+    }
+    for (int side = 0; side < 2; side++) {
+        if (s->enc_alert_before_done[side]) {
+            snprintf(out, n, "FAILED: %s sent an encrypted alert during the handshake (after its "
+                     "change_cipher_spec); a key is needed to read it%s%s",
+                     side_name(side), certnote, gap);
+            return TR_V_FAILED;
+        }
+    }
+    int who_closed = (s->closed[!cside] || s->rst[!cside]) ? 1 : (s->closed[cside] || s->rst[cside]) ? 0 : -1;
+    if (who_closed >= 0 && !s->gaps) {
+        const char *after = s->last_msg >= 0 ? tr_hs_name(s->last_msg, b, sizeof b) : "?";
+        snprintf(out, n, "FAILED: %s %s the connection during the handshake, without an alert, after the %s's %s%s",
+                 side_name(who_closed), (who_closed ? s->rst[!cside] : s->rst[cside]) ? "reset" : "closed",
+                 side_name(s->last_msg_side), after, certnote);
+        return TR_V_FAILED;
+    }
+    snprintf(out, n, "capture incomplete: handshake not finished in the capture (%s, last message %s)%s%s",
+             v, s->last_msg >= 0 ? tr_hs_name(s->last_msg, b, sizeof b) : "none", certnote, gap);
+    return TR_V_INCOMPLETE;
+}
+
+static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
+{
+    struct tr_sessions *S = ctx;
+    struct sess *s = c->app;
+    if (!s)
+        return;
+    /* flush what is left: cleartext tails, partial records */
+    for (int dir = 0; dir < 2; dir++) {
+        struct dirst *d = &s->d[dir];
+        if (d->mode == M_UNKNOWN && d->buf.len && !s->tls) {
+            d->mode = M_PLAIN;
+            process(S, s, dir);
+        }
+        if (d->mode == M_PLAIN && d->buf.len) {
+            emit_plain(S, s, dir, d->buf.data, d->buf.len);
+            tr_buf_reset(&d->buf);
+        }
+        if (d->buf.len) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "%zu bytes at the end of the stream are not a complete record",
+                     d->buf.len);
+            note(S, s, dir, msg);
+            d->skipped += d->buf.len;
+            S->tot.skipped_bytes += d->buf.len;
+        }
+    }
+    char text[768];
+    enum tr_verdict v = verdict(s, text, sizeof text);
+    if (why == TR_CLOSE_IDLE || why == TR_CLOSE_EVICTED) {
+        size_t l = strlen(text);
+        snprintf(text + l, sizeof text - l, "; connection %s", why == TR_CLOSE_IDLE
+                 ? "idle for too long, closed early" : "evicted (connection table full)");
+    }
+    S->tot.by_verdict[v]++;
+    tr_fields_reset(&S->fb);
+    for (int side = 0; side < 2; side++) {
+        int dir = side == 0 ? s->cdir : !s->cdir;
+        struct dirst *d = &s->d[dir];
+        const struct tr_half *h = &c->half[dir];
+        tr_fields_add(&S->fb, 0, side == 0 ? "client" : "server",
+                      "%llu segments, %llu bytes, %llu records, %llu retransmitted bytes, %llu missing, "
+                      "%llu not dissected",
+                      (unsigned long long)h->segments, (unsigned long long)h->bytes,
+                      (unsigned long long)d->records, (unsigned long long)h->dup_bytes,
+                      (unsigned long long)h->gap_bytes, (unsigned long long)d->skipped);
+    }
+    struct tr_ev ev = {.type = TR_EV_VERDICT, .title = tr_verdict_name(v), .text = text, .fields = &S->fb};
+    emit(S, s, &ev, -1, c->last_ts);
+    struct tr_ev cl = {.type = TR_EV_CONN_CLOSE, .title = "close"};
+    emit(S, s, &cl, -1, c->last_ts);
+    for (int i = 0; i < 2; i++) {
+        tr_buf_free(&s->d[i].buf);
+        tr_buf_free(&s->d[i].hs);
+    }
+    free(s);
+    c->app = NULL;
+}
+
+static const struct tr_flow_ops ops = {
+    .open = on_open, .data = on_data, .gap = on_gap, .fin = on_fin, .close = on_close,
+};
+
+const struct tr_flow_ops *tr_session_flow_ops(void) { return &ops; }
