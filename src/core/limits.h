@@ -15,6 +15,13 @@
 /* All out-of-order bytes buffered across all connections. */
 #define TR_REASM_MAX_TOTAL_BYTES (256u << 20)
 
+/* A hole the peer has acknowledged is declared lost (a gap) only after this
+ * many further segments of the connection or this much capture time: the
+ * capture may simply hold the data later than the ACK (multi-queue capture,
+ * reordered files). */
+#define TR_REASM_HOLE_GRACE_SEGS 32u
+#define TR_REASM_HOLE_GRACE_MS   1000u
+
 /* Live connections tracked at once; beyond it the oldest idle one is evicted
  * (reported). */
 #define TR_FLOW_MAX_CONNS        65536u

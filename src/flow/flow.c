@@ -161,6 +161,8 @@ static void free_ooo(struct tr_flow *f, struct tr_half *h, struct tr_ooo *o)
 static void drain(struct tr_flow *f, struct tr_conn *c, int dir)
 {
     struct tr_half *h = &c->half[dir];
+    if (h->ooo && h->ooo->off <= h->off)
+        h->hole_acked = 0; /* the hole is filled; a later one starts its own grace */
     while (h->ooo && h->ooo->off <= h->off) {
         struct tr_ooo *o = h->ooo;
         h->ooo = o->next;
@@ -191,13 +193,32 @@ static void skip_hole(struct tr_flow *f, struct tr_conn *c, int dir)
     drain(f, c, dir);
 }
 
+static long ms_since(struct timeval now, struct timeval then)
+{
+    return (long)(now.tv_sec - then.tv_sec) * 1000 + (long)(now.tv_usec - then.tv_usec) / 1000;
+}
+
 /* The peer acknowledged past a hole that has data after it: the hole's bytes
- * reached the peer but not the capture. */
+ * reached the peer.  If they have not appeared in the capture after a grace
+ * period, they never will: declare the gap. */
 static void check_hole(struct tr_flow *f, struct tr_conn *c, int dir)
 {
     struct tr_half *h = &c->half[dir];
-    while (h->ooo && h->have_ack_peer && h->max_acked >= h->ooo->off)
+    while (h->ooo && h->have_ack_peer && h->max_acked >= h->ooo->off) {
+        if (!h->hole_acked) {
+            h->hole_acked = 1;
+            h->hole_seg = c->segs;
+            h->hole_ts = f->now;
+            return;
+        }
+        if (c->segs - h->hole_seg < TR_REASM_HOLE_GRACE_SEGS &&
+            ms_since(f->now, h->hole_ts) < (long)TR_REASM_HOLE_GRACE_MS)
+            return;
+        h->hole_acked = 0;
         skip_hole(f, c, dir);
+    }
+    if (!h->ooo)
+        h->hole_acked = 0;
 }
 
 /* Flushes everything held, then reports bytes acknowledged but never seen. */
@@ -462,11 +483,17 @@ void tr_flow_segment(struct tr_flow *f, const struct tr_seg *s)
             return;
     }
     c->last_ts = s->ts;
+    c->segs++;
     lru_unlink(f, c);
     lru_append(f, c);
     if (s->flags & TR_TH_ACK)
         half_ack(f, c, !dir, s->ack);
     half_data(f, c, dir, s);
+    /* holes waiting for their grace period, in either direction */
+    if (c->half[0].hole_acked)
+        check_hole(f, c, 0);
+    if (c->half[1].hole_acked)
+        check_hole(f, c, 1);
     sweep(f);
 }
 

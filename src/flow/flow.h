@@ -10,10 +10,13 @@
  * passed through without copying; out-of-order segments are copied and held,
  * bounded per direction (TR_REASM_MAX_OOO_*) and globally
  * (TR_REASM_MAX_TOTAL_BYTES).  Retransmissions and overlaps are trimmed
- * (first copy wins; conflicting overlap bytes are counted).  A hole becomes a
- * gap event when the peer acknowledges data past it, when a budget is hit, or
- * when the connection ends; bytes the peer acknowledged but that were never
- * captured are reported as a gap at the end too.  Nothing is dropped silently.
+ * (first copy wins).  A hole becomes a gap event when the peer has
+ * acknowledged data past it and the missing bytes still have not turned up
+ * TR_REASM_HOLE_GRACE_SEGS segments or TR_REASM_HOLE_GRACE_MS of capture time
+ * later (captures taken on several queues record an ACK before the data it
+ * acknowledges), when a budget is hit, or when the connection ends; bytes the
+ * peer acknowledged but that were never captured are reported as a gap at the
+ * end too.  Nothing is dropped silently.
  *
  * Connections are evicted when idle (capture time) or closed, and when the
  * table is full (oldest first); the close event says why.
@@ -41,6 +44,9 @@ struct tr_half {
     uint64_t fin_off;
     int have_ack_peer;  /* peer acknowledged bytes in this direction */
     uint64_t max_acked; /* highest offset the peer acknowledged */
+    int hole_acked;     /* the peer acknowledged past the first hole... */
+    uint64_t hole_seg;  /* ...when the connection had seen this many segments */
+    struct timeval hole_ts;
     uint16_t mss;
     /* accounting */
     uint64_t segments, bytes, dup_bytes, gap_bytes, gaps, conflict_bytes;
@@ -63,6 +69,7 @@ struct tr_conn {
     struct timeval first_ts, last_ts;
     uint64_t first_frame;
     int syn_seen;                /* initiator known from a SYN */
+    uint64_t segs;               /* segments seen, both directions */
     void *app;                   /* owned by the upper layer */
     /* table links */
     struct tr_conn *hnext;

@@ -101,6 +101,8 @@ static void ev(void *ctx, const struct tr_ev *e)
         fputs("    ---\n", o);
         break;
     case TR_EV_GAP:
+        if (t->opts.verdicts_only)
+            break;
         fprintf(o, "%llu     %.4f (%.4f)  %s  gap: %zu bytes missing from the capture at stream offset %llu\n",
                 (unsigned long long)e->conn, e->rel, e->delta, dirs(e->dir), e->len,
                 (unsigned long long)e->offset);

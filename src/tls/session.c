@@ -27,6 +27,7 @@ struct dirst {
     uint64_t records;
     uint64_t plain_bytes, enc_bytes, skipped;
     int after_gap;
+    int at_boundary;        /* plain: buf.data[0] follows a line end or '>' */
     struct timeval ts;      /* time of the latest bytes */
     uint64_t first_enc_record; /* record number of first protected record */
 };
@@ -50,6 +51,7 @@ struct sess {
     int alert_side;         /* 0 client, 1 server */
     int alert_after;        /* last handshake message before it */
     int alert_after_side;
+    uint64_t alert_after_prot; /* protected records of the peer before the alert */
     int enc_alert[2];       /* protected alerts by side */
     int enc_alert_before_done[2];
     /* handshake progress */
@@ -57,6 +59,7 @@ struct sess {
     int ccs[2];
     uint64_t protected_recs[2];
     size_t last_protected_len[2];
+    uint64_t srv_after_cli; /* server records after the client's first protected one */
     int last_rec_side;
     int closed[2], rst[2];
     uint64_t gaps, gap_bytes, first_gap_off;
@@ -157,6 +160,22 @@ static int hello_hdr(const uint8_t *p, size_t n, int want_client)
            p[5] == (want_client ? 1 : 2);
 }
 
+/* When a capture starts mid-connection, is the record at p a cleartext
+ * handshake message (the handshake was still under way), rather than
+ * protected data?  A cleartext handshake record starts with a known message
+ * type whose 24-bit length fits the record. */
+static int midstream_plain_hs(const uint8_t *p, size_t n)
+{
+    if (n < 9 || p[0] != 22)
+        return n >= 7 && p[0] == 21 && ((p[3] << 8) | p[4]) == 2 && (p[5] == 1 || p[5] == 2);
+    size_t rlen = ((size_t)p[3] << 8) | p[4];
+    size_t mlen = ((size_t)p[6] << 16) | ((size_t)p[7] << 8) | p[8];
+    uint8_t t = p[5];
+    int known = t == 1 || t == 2 || t == 4 || t == 11 || t == 12 || t == 13 || t == 14 || t == 15 ||
+                t == 16 || t == 22;
+    return known && (mlen + 4 == rlen || (mlen + 4 > rlen && rlen == 16384) || mlen + 4 < rlen);
+}
+
 /* SSLv2-compatible ClientHello header. */
 static int sslv2_hello(const uint8_t *p, size_t n)
 {
@@ -201,6 +220,7 @@ static void alert_fields(struct tr_sessions *S, struct sess *s, int dir, const u
             s->alert_side = side;
             s->alert_after = s->last_msg;
             s->alert_after_side = s->last_msg_side;
+            s->alert_after_prot = s->protected_recs[!side];
         }
     }
     if (n % 2)
@@ -286,6 +306,8 @@ static void handle_record(struct tr_sessions *S, struct sess *s, int dir, const 
     if (prot) {
         s->protected_recs[side]++;
         s->last_protected_len[side] = blen;
+        if (side == 1 && s->protected_recs[0] > 0)
+            s->srv_after_cli++;
         s->last_rec_side = side;
         if (type == 21) {
             s->enc_alert[side]++;
@@ -415,8 +437,11 @@ static void process(struct tr_sessions *S, struct sess *s, int dir)
                 !(p[0] == 23 && !s->c->syn_seen)) {
                 d->mode = M_TLS;
                 s->tls = 1;
-                if (!(p[0] == 22 && p[5] == 1) && !(p[0] == 22 && p[5] == 2) && !s->c->syn_seen)
+                if (!(p[0] == 22 && p[5] == 1) && !(p[0] == 22 && p[5] == 2) && !s->c->syn_seen) {
                     s->mid_stream = 1;
+                    if (!midstream_plain_hs(p, n))
+                        d->encrypted = 1;
+                }
             } else if (want_client && sslv2_hello(p, n) == 1) {
                 d->mode = M_TLS;
                 d->sslv2_ok = 1;
@@ -434,7 +459,16 @@ static void process(struct tr_sessions *S, struct sess *s, int dir)
             size_t emit_to = n, resume = 0;
             int found = 0;
             int want_client = dir == s->cdir;
-            for (size_t i = 0; i < n; i++) {
+            if (d->at_boundary && pos == 0) {
+                int h = hello_hdr(p, n, want_client);
+                if (h == 1) {
+                    emit_to = 0;
+                    found = 1;
+                } else if (h < 0 && d->plain_bytes < TR_STARTTLS_MAX_PREAMBLE) {
+                    break; /* wait for the 6 bytes that decide */
+                }
+            }
+            for (size_t i = 0; i < n && !found; i++) {
                 if (p[i] != '\n' && p[i] != '>')
                     continue;
                 int h = hello_hdr(p + i + 1, n - i - 1, want_client);
@@ -450,6 +484,8 @@ static void process(struct tr_sessions *S, struct sess *s, int dir)
                 }
             }
             emit_plain(S, s, dir, p, emit_to);
+            if (emit_to)
+                d->at_boundary = p[emit_to - 1] == '\n' || p[emit_to - 1] == '>';
             d->off += emit_to;
             pos += emit_to;
             if (found) {
@@ -499,6 +535,8 @@ static void process(struct tr_sessions *S, struct sess *s, int dir)
             pos += (size_t)at;
             d->mode = M_TLS;
             s->tls = 1;
+            if (s->hf.ch_count == 0 && !midstream_plain_hs(p + at, n - (size_t)at))
+                d->encrypted = 1; /* joined after the handshake: records are protected */
             continue;
         }
         /* M_TLS */
@@ -657,11 +695,17 @@ static enum tr_verdict verdict(struct sess *s, char *out, size_t n)
                  (unsigned long long)s->d[cside].plain_bytes, (unsigned long long)s->d[!cside].plain_bytes);
         return TR_V_NOT_TLS;
     }
-    char gap[160] = "";
+    char gap[320] = "";
     if (s->gaps)
-        snprintf(gap, sizeof gap, "; capture incomplete: %llu byte%s missing (first gap at %s stream offset %llu)",
+        snprintf(gap, sizeof gap, "; %llu byte%s missing from the capture (first gap at %s stream offset %llu)",
                  (unsigned long long)s->gap_bytes, s->gap_bytes == 1 ? "" : "s",
                  s->first_gap_side == 0 ? "client" : "server", (unsigned long long)s->first_gap_off);
+    uint64_t snap = s->c->half[0].snap_missing + s->c->half[1].snap_missing;
+    if (snap) {
+        size_t l = strlen(gap);
+        snprintf(gap + l, sizeof gap - l, "; %llu payload bytes cut off by the capture's snapshot length "
+                 "(capture again with tcpdump -s 0)", (unsigned long long)snap);
+    }
     char certnote[400] = "";
     if (hf->server_cert_seen && hf->server_cert == TR_CERT_EXPIRED)
         snprintf(certnote, sizeof certnote, "; server certificate expired at capture time (notAfter %s)",
@@ -691,23 +735,28 @@ static enum tr_verdict verdict(struct sess *s, char *out, size_t n)
                      tr_version_str(hf->ch_max_version, mx, sizeof mx));
         } else if (d == 48 && !by_server)
             snprintf(hint, sizeof hint, ": client does not trust the issuer of the server certificate (%.200s)",
-                     hf->server_cert_issuer[0] ? hf->server_cert_issuer : "issuer not captured");
+                     hf->server_cert_issuer[0] ? hf->server_cert_issuer
+                     : hf->version == 0x0304 ? "TLS 1.3 encrypts the certificate: a key log shows it"
+                                             : "certificate not captured");
+        else if (d == 45 && !by_server && hf->server_cert_not_after[0])
+            snprintf(hint, sizeof hint, ": client rejected the server certificate as expired (notAfter %s)",
+                     hf->server_cert_not_after);
         else if (d == 45 && !by_server)
-            snprintf(hint, sizeof hint, ": client rejected the server certificate as expired%s%s",
-                     hf->server_cert_not_after[0] ? " (notAfter " : "",
-                     hf->server_cert_not_after[0] ? hf->server_cert_not_after : "");
+            snprintf(hint, sizeof hint, ": client rejected the server certificate as expired");
         else if (d == 45 || d == 42 || d == 43 || d == 44 || d == 46 || d == 48) {
             if (by_server && hf->client_cert_seen && !hf->client_cert_empty)
                 snprintf(hint, sizeof hint, ": server rejected the client certificate");
             else if (!by_server)
                 snprintf(hint, sizeof hint, ": client rejected the server certificate");
         }
-        if (d == 45 && hint[strlen(hint) - 1] != ')' && hf->server_cert_not_after[0] && !by_server)
-            strncat(hint, ")", sizeof hint - strlen(hint) - 1);
-        snprintf(out, n, "FAILED: %s sent %s alert %s%s%s%s%s%s", side_name(s->alert_side),
+        char prot[80] = "";
+        if (s->alert_after_prot && after)
+            snprintf(prot, sizeof prot, " and %llu encrypted record%s", (unsigned long long)s->alert_after_prot,
+                     s->alert_after_prot == 1 ? "" : "s");
+        snprintf(out, n, "FAILED: %s sent %s alert %s%s%s%s%s%s%s", side_name(s->alert_side),
                  s->alert_level == 2 ? "fatal" : "warning", tr_alert_str(s->alert_desc, a, sizeof a),
                  after ? " after the " : "", after ? side_name(s->alert_after_side) : "",
-                 after ? "'s " : "", after ? after : "", hint);
+                 after ? "'s " : "", after ? after : "", prot, hint);
         if (strlen(out) + strlen(certnote) + 1 < n && !(d == 45))
             strcat(out, certnote);
         if (strlen(out) + strlen(gap) + 1 < n)
@@ -715,7 +764,9 @@ static enum tr_verdict verdict(struct sess *s, char *out, size_t n)
         return TR_V_FAILED;
     }
     if (hf->ch_count == 0) {
-        snprintf(out, n, "capture incomplete: no ClientHello seen (capture started mid-connection%s)%s%s",
+        snprintf(out, n, "capture incomplete: no ClientHello seen (%s%s)%s%s",
+                 s->mid_stream || !s->c->syn_seen ? "capture started mid-connection"
+                                                  : "the ClientHello was not captured completely",
                  hf->sh_count ? "" : ", handshake not captured", gap, certnote);
         return TR_V_INCOMPLETE;
     }
@@ -738,8 +789,8 @@ static enum tr_verdict verdict(struct sess *s, char *out, size_t n)
         size_t lastlen = s->last_protected_len[1];
         const struct tr_suite *su = tr_suite_find(hf->suite);
         size_t alert_len = 2 + 1 + (su && su->tag_len ? su->tag_len : 16);
-        if (done && s->last_rec_side == 1 && lastlen == alert_len && (s->closed[!cside] || s->rst[!cside]) &&
-            s->d[cside].enc_bytes == 0) {
+        if (done && s->last_rec_side == 1 && lastlen == alert_len && s->srv_after_cli == 1 &&
+            (s->closed[!cside] || s->rst[!cside])) {
             int cr = hf->cert_request;
             snprintf(out, n, "FAILED (probably): TLS 1.3 %s; the server's last record (%zu bytes) has the size "
                      "of an encrypted alert and it then closed the connection%s; a key log would show the alert%s%s",
