@@ -12,11 +12,23 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <sys/stat.h>
 
 #include "capture/capture.h"
+#include "core/err.h"
+#include "core/password.h"
 #include "decode/decode.h"
 #include "flow/flow.h"
+#include "out/export.h"
 #include "out/text.h"
+#include "redact/redact.h"
+#include "tls/dsb.h"
+#include "tls/keylog.h"
+#include "tls/keystore.h"
+#include "tls/rsakey.h"
 #include "tls/session.h"
 
 /* exit codes (docs/tlsredact.1) */
@@ -27,6 +39,8 @@ enum {
     EX_DAMAGED = 3,  /* input damaged (e.g. truncated): what could be read was processed */
 };
 
+#define MAX_LIST 64
+
 struct cli {
     const char *read_file;
     const char *iface;
@@ -34,6 +48,21 @@ struct cli {
     char *filter;
     int verdicts_only;
     int progress; /* -1 auto */
+    const char *keys[MAX_LIST];     /* -k [IP:PORT=]KEYFILE */
+    size_t nkeys;
+    const char *keylogs[MAX_LIST];  /* -l KEYLOG */
+    size_t nkeylogs;
+    const char *psks[MAX_LIST];     /* --psk HEX */
+    size_t npsks;
+    const char *key_password_file;
+    const char *rules[MAX_LIST];    /* -R FILE|DIR|none */
+    size_t nrules;
+    int rules_none;
+    const char *token_key_file;
+    char mask_char;
+    int test_rules;                 /* --test-rules [FILE...] */
+    const char *export_dir;
+    int no_dsb;
 };
 
 static struct tr_capture *volatile live_capture; /* for SIGINT/SIGTERM only */
@@ -54,9 +83,27 @@ static void usage(FILE *o)
           "  -r FILE            read a pcap/pcapng capture (gzip-compressed too); - = stdin\n"
           "  -i IFACE           capture live from an interface (stop with Ctrl-C)\n"
           "  EXPRESSION         BPF filter, as tcpdump takes it (e.g. 'tcp port 443')\n"
+          "Keys (any number, combined):\n"
+          "  -k [IP:PORT=]KEYFILE  server RSA private key (PEM/DER, PKCS#1/#8, PKCS#12);\n"
+          "                     without IP:PORT it is matched to the server certificate\n"
+          "  --key-password-file FILE  password of encrypted keys (else $TLSREDACT_KEY_PASSWORD,\n"
+          "                     else a prompt on the terminal)\n"
+          "  -l KEYLOG          NSS key log file (SSLKEYLOGFILE); secrets in pcapng\n"
+          "                     Decryption Secrets Blocks of the input are used too\n"
+          "  --psk HEX          pre-shared key for plain PSK cipher suites\n"
+          "  --no-dsb           ignore Decryption Secrets Blocks of the input\n"
+          "Redaction:\n"
+          "  -R FILE|DIR        rule file or directory of *.rules (repeatable; default: the\n"
+          "                     installed packs, or rules/ of the source tree)\n"
+          "  -R none            no redaction at all (said on standard error)\n"
+          "  --token-key FILE   key for the token action (default: random per run)\n"
+          "  --mask-char C      fill character of the mask action (default '*')\n"
+          "  --test-rules [FILE...]  run the rules' embedded examples and exit\n"
           "Output:\n"
           "  -o FILE            write the transcript to FILE (default: standard output)\n"
           "  -q, --verdicts     print connection headers, verdicts and the summary only\n"
+          "  --export-streams DIR  write each connection's redacted cleartext to\n"
+          "                     DIR/N-CLIENT.PORT-SERVER.PORT.c2s and .s2c\n"
           "  --no-progress      no progress indicator on standard error\n"
           "Other:\n"
           "  -h, --help         this help\n"
@@ -90,8 +137,19 @@ static char *join_args(int argc, char **argv)
 
 static void parse_args(struct cli *cli, int argc, char **argv)
 {
-    enum { OPT_NO_PROGRESS = 256 };
+    enum { OPT_NO_PROGRESS = 256, OPT_KEYPW, OPT_PSK, OPT_TOKEN, OPT_MASK, OPT_TEST_RULES, OPT_EXPORT,
+           OPT_NO_DSB };
     static const struct option longopts[] = {
+        {"key", required_argument, NULL, 'k'},
+        {"keylog", required_argument, NULL, 'l'},
+        {"key-password-file", required_argument, NULL, OPT_KEYPW},
+        {"psk", required_argument, NULL, OPT_PSK},
+        {"no-dsb", no_argument, NULL, OPT_NO_DSB},
+        {"rules", required_argument, NULL, 'R'},
+        {"token-key", required_argument, NULL, OPT_TOKEN},
+        {"mask-char", required_argument, NULL, OPT_MASK},
+        {"test-rules", no_argument, NULL, OPT_TEST_RULES},
+        {"export-streams", required_argument, NULL, OPT_EXPORT},
         {"read", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'i'},
         {"output", required_argument, NULL, 'o'},
@@ -105,8 +163,38 @@ static void parse_args(struct cli *cli, int argc, char **argv)
     cli->progress = -1;
     int c;
     /* '+': stop at the first non-option, which starts the filter expression */
-    while ((c = getopt_long(argc, argv, "+r:i:o:qhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:i:o:qhVk:l:R:", longopts, NULL)) != -1) {
         switch (c) {
+        case 'k':
+            if (cli->nkeys == MAX_LIST) die_usage("too many -k options");
+            cli->keys[cli->nkeys++] = optarg;
+            break;
+        case 'l':
+            if (cli->nkeylogs == MAX_LIST) die_usage("too many -l options");
+            cli->keylogs[cli->nkeylogs++] = optarg;
+            break;
+        case OPT_PSK:
+            if (cli->npsks == MAX_LIST) die_usage("too many --psk options");
+            cli->psks[cli->npsks++] = optarg;
+            break;
+        case OPT_KEYPW: cli->key_password_file = optarg; break;
+        case OPT_NO_DSB: cli->no_dsb = 1; break;
+        case 'R':
+            if (strcmp(optarg, "none") == 0) {
+                cli->rules_none = 1;
+                break;
+            }
+            if (cli->nrules == MAX_LIST) die_usage("too many -R options");
+            cli->rules[cli->nrules++] = optarg;
+            break;
+        case OPT_TOKEN: cli->token_key_file = optarg; break;
+        case OPT_MASK:
+            if (strlen(optarg) != 1 || optarg[0] < 0x21 || optarg[0] > 0x7e)
+                die_usage("--mask-char takes one printable ASCII character");
+            cli->mask_char = optarg[0];
+            break;
+        case OPT_TEST_RULES: cli->test_rules = 1; break;
+        case OPT_EXPORT: cli->export_dir = optarg; break;
         case 'r': cli->read_file = optarg; break;
         case 'i': cli->iface = optarg; break;
         case 'o': cli->out_file = optarg; break;
@@ -117,6 +205,17 @@ static void parse_args(struct cli *cli, int argc, char **argv)
         default: die_usage("invalid option");
         }
     }
+    if (cli->test_rules) {
+        /* remaining arguments are rule files */
+        for (; optind < argc; optind++) {
+            if (cli->nrules == MAX_LIST)
+                die_usage("too many rule files");
+            cli->rules[cli->nrules++] = argv[optind];
+        }
+        return;
+    }
+    if (cli->rules_none && cli->nrules)
+        die_usage("-R none cannot be combined with other -R options");
     if (!cli->read_file && !cli->iface)
         die_usage("no input: give -r FILE or -i IFACE");
     if (cli->read_file && cli->iface)
@@ -141,7 +240,8 @@ static double now_secs(void)
 }
 
 static void summary(const struct tr_sink *sink, const struct tr_decode_stats *ds,
-                    const struct tr_flow_stats *fs, const struct tr_sessions_totals *t)
+                    const struct tr_flow_stats *fs, const struct tr_sessions_totals *t,
+                    const struct tr_ruleset *rules)
 {
     struct tr_fields *fb = malloc(sizeof *fb);
     if (!fb)
@@ -170,6 +270,21 @@ static void summary(const struct tr_sink *sink, const struct tr_decode_stats *ds
                   (unsigned long long)t->skipped_bytes);
     tr_fields_add(fb, 0, "capture gaps", "%llu gaps, %llu bytes missing", (unsigned long long)t->gaps,
                   (unsigned long long)t->gap_bytes);
+    tr_fields_add(fb, 0, "decryption", "%llu bytes of application data decrypted, %llu protected bytes withheld "
+                  "(failed authentication or skipped)", (unsigned long long)t->decrypted_bytes,
+                  (unsigned long long)t->withheld_bytes);
+    if (rules) {
+        tr_fields_add(fb, 0, "redaction", "%zu rules: %llu bytes masked or tokenized, %llu bytes withheld",
+                      tr_rules_count(rules), (unsigned long long)t->redacted_bytes,
+                      (unsigned long long)t->dropped_bytes);
+        for (size_t i = 0; i < t->nrules; i++)
+            if (t->rule_matches[i])
+                tr_fields_add(fb, 1, tr_rules_id(rules, i), "%llu match%s, %llu bytes",
+                              (unsigned long long)t->rule_matches[i], t->rule_matches[i] == 1 ? "" : "es",
+                              (unsigned long long)t->rule_bytes[i]);
+    } else {
+        tr_fields_add(fb, 0, "redaction", "OFF (-R none)");
+    }
     tr_fields_add(fb, 0, "reassembly", "%llu connections at most at once, %llu closed idle, "
                   "%llu evicted (table full), %llu buffer limit hits, %llu implausible segments",
                   (unsigned long long)fs->max_live, (unsigned long long)fs->closed_idle,
@@ -180,55 +295,391 @@ static void summary(const struct tr_sink *sink, const struct tr_decode_stats *ds
     free(fb);
 }
 
+/* The default rule packs: rules/ of the source tree when this binary runs
+ * from a checkout, else the installed ones. */
+static const char *default_rules_dir(char *buf, size_t n)
+{
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            /* the binary sits at the top of the tree, or in build-san/ */
+            for (int up = 0; up < 2; up++) {
+                char probe[4200];
+                snprintf(probe, sizeof probe, "%s/src/main.c", exe);
+                struct stat st;
+                if (stat(probe, &st) == 0) {
+                    snprintf(buf, n, "%s/rules", exe);
+                    return buf;
+                }
+                slash = strrchr(exe, '/');
+                if (!slash)
+                    break;
+                *slash = '\0';
+            }
+        }
+    }
+    snprintf(buf, n, "%s", TR_RULES_DIR);
+    return buf;
+}
+
+static struct tr_ruleset *load_rules(const struct cli *cli, int *rc)
+{
+    char dflt[4200], err[1024];
+    const char *paths[MAX_LIST];
+    size_t n = cli->nrules;
+    for (size_t i = 0; i < n; i++)
+        paths[i] = cli->rules[i];
+    if (n == 0) {
+        paths[0] = default_rules_dir(dflt, sizeof dflt);
+        n = 1;
+    }
+    struct tr_ruleset *rs = NULL;
+    if (tr_rules_load(&rs, paths, n, err, sizeof err) != 0) {
+        fprintf(stderr, "tlsredact: %s\n", err);
+        if (cli->nrules == 0)
+            fprintf(stderr, "tlsredact: the default rule packs could not be loaded; give -R DIR, or -R none to "
+                    "turn redaction off\n");
+        *rc = EX_USAGE;
+        return NULL;
+    }
+    return rs;
+}
+
+/* Splits "IP:PORT=FILE" ("[v6]:PORT=FILE" for IPv6); no binding: addr NULL. */
+static int parse_key_spec(const char *spec, const char **file, struct tr_addr *addr, uint16_t *port, int *bound)
+{
+    const char *eq = strchr(spec, '=');
+    *bound = 0;
+    *file = spec;
+    if (!eq)
+        return 0;
+    char host[128];
+    size_t hl = (size_t)(eq - spec);
+    if (hl >= sizeof host)
+        return -1;
+    memcpy(host, spec, hl);
+    host[hl] = '\0';
+    char *colon = strrchr(host, ':');
+    if (!colon)
+        return -1;
+    *colon = '\0';
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || p < 0 || p > 65535)
+        return -1;
+    char *h = host;
+    if (*h == '[') {
+        h++;
+        char *rb = strchr(h, ']');
+        if (!rb)
+            return -1;
+        *rb = '\0';
+    }
+    memset(addr, 0, sizeof *addr);
+    if (strcmp(h, "*") == 0 || *h == '\0') {
+        addr->family = 0;
+    } else if (inet_pton(AF_INET, h, addr->a) == 1) {
+        addr->family = 4;
+    } else if (inet_pton(AF_INET6, h, addr->a) == 1) {
+        addr->family = 6;
+    } else {
+        return -1;
+    }
+    *port = (uint16_t)p;
+    *bound = 1;
+    *file = eq + 1;
+    return 0;
+}
+
+static int get_password(const struct cli *cli, struct tr_password *pw, const char *keyfile)
+{
+    if (pw->set)
+        return 0;
+    if (cli->key_password_file) {
+        if (tr_password_from_file(pw, cli->key_password_file) != 0) {
+            fprintf(stderr, "tlsredact: %s: cannot read the key password file\n", cli->key_password_file);
+            return -1;
+        }
+        return 0;
+    }
+    if (tr_password_from_env(pw) == 0 && pw->set)
+        return 0;
+    char prompt[512];
+    snprintf(prompt, sizeof prompt, "Password for %s: ", keyfile);
+    if (tr_password_prompt(pw, prompt) == 0 && pw->set)
+        return 0;
+    fprintf(stderr, "tlsredact: %s: the key is encrypted: give its password with --key-password-file FILE or "
+            "TLSREDACT_KEY_PASSWORD\n", keyfile);
+    return -1;
+}
+
+/* Loads every key source into ks.  Returns 0 or an exit code. */
+static int load_keys(const struct cli *cli, struct tr_keystore *ks, int *have_keys)
+{
+    struct tr_password pw;
+    memset(&pw, 0, sizeof pw);
+    int rc = 0;
+    for (size_t i = 0; i < cli->nkeys && !rc; i++) {
+        const char *file;
+        struct tr_addr addr;
+        uint16_t port = 0;
+        int bound;
+        if (parse_key_spec(cli->keys[i], &file, &addr, &port, &bound) != 0) {
+            fprintf(stderr, "tlsredact: -k %s: expected [IP:PORT=]KEYFILE (IPv6 as [addr]:port)\n",
+                    cli->keys[i]);
+            rc = EX_USAGE;
+            break;
+        }
+        mbedtls_pk_context pk;
+        struct tr_rsakey_info info;
+        mbedtls_pk_init(&pk); /* tr_rsakey_load wants an initialised, empty context */
+        int r = tr_rsakey_load(file, NULL, 0, &pk, &info);
+        if (r != 0 && info.need_password) {
+            if (get_password(cli, &pw, file) != 0) {
+                rc = EX_RUNTIME;
+                break;
+            }
+            r = tr_rsakey_load(file, pw.s, pw.len, &pk, &info);
+        }
+        if (r != 0) {
+            fprintf(stderr, "tlsredact: %s: cannot use RSA key: %s\n", file,
+                    info.reason ? info.reason : tr_strerror(r));
+            rc = EX_RUNTIME;
+            break;
+        }
+        if (info.perms_warning)
+            fprintf(stderr, "tlsredact: warning: %s is readable by other users (mode %04o): chmod 600 it\n",
+                    file, info.mode);
+        if (tr_keystore_add_rsa(ks, &pk, bound ? &addr : NULL, port, file) < 0) {
+            mbedtls_pk_free(&pk);
+            fprintf(stderr, "tlsredact: %s: cannot store the key (out of memory)\n", file);
+            rc = EX_RUNTIME;
+            break;
+        }
+        *have_keys = 1;
+    }
+    tr_password_wipe(&pw);
+    for (size_t i = 0; i < cli->nkeylogs && !rc; i++) {
+        struct tr_keylog_stats st;
+        memset(&st, 0, sizeof st);
+        int r = tr_keylog_load_file(ks, cli->keylogs[i], &st);
+        if (r == TR_E_IO) {
+            fprintf(stderr, "tlsredact: %s: cannot read key log (%s)\n", cli->keylogs[i], strerror(errno));
+            rc = EX_RUNTIME;
+            break;
+        }
+        if (r != 0) {
+            fprintf(stderr, "tlsredact: %s: key log not loaded (%s)\n", cli->keylogs[i], tr_strerror(r));
+            rc = EX_RUNTIME;
+            break;
+        }
+        if (st.total)
+            *have_keys = 1;
+        if (st.malformed || st.unknown) {
+            char lines[160] = "";
+            size_t l = 0;
+            for (size_t k = 0; k < st.malformed && k < TR_KEYLOG_KEEP_LINES && l < sizeof lines - 24; k++)
+                l += (size_t)snprintf(lines + l, sizeof lines - l, "%s%llu", k ? "," : "",
+                                      (unsigned long long)st.malformed_lines[k]);
+            fprintf(stderr, "tlsredact: %s: %llu entries loaded; %llu malformed line%s%s%s%s, %llu unknown "
+                    "label%s (ignored)\n", cli->keylogs[i], (unsigned long long)st.total,
+                    (unsigned long long)st.malformed, st.malformed == 1 ? "" : "s", l ? " (line " : "", lines,
+                    l ? ")" : "", (unsigned long long)st.unknown, st.unknown == 1 ? "" : "s");
+        } else if (st.total == 0) {
+            fprintf(stderr, "tlsredact: warning: %s: no key log entries in this file\n", cli->keylogs[i]);
+        }
+    }
+    for (size_t i = 0; i < cli->npsks && !rc; i++) {
+        if (tr_keystore_add_psk_hex(ks, cli->psks[i]) < 0) {
+            fprintf(stderr, "tlsredact: --psk: expected an even number of hex digits (at most 64 bytes)\n");
+            rc = EX_USAGE;
+            break;
+        }
+        *have_keys = 1;
+    }
+    if (!rc && cli->read_file && strcmp(cli->read_file, "-") != 0 && !cli->no_dsb) {
+        struct tr_dsb_stats ds;
+        struct tr_keylog_stats ks_st;
+        memset(&ds, 0, sizeof ds);
+        memset(&ks_st, 0, sizeof ks_st);
+        if (tr_dsb_load_file(ks, cli->read_file, &ds, &ks_st) == 0 && ds.tls_dsbs) {
+            fprintf(stderr, "tlsredact: %s: using %llu key log entr%s from %llu Decryption Secrets Block%s "
+                    "(never copied to any output)\n", cli->read_file, (unsigned long long)ks_st.total,
+                    ks_st.total == 1 ? "y" : "ies", (unsigned long long)ds.tls_dsbs, ds.tls_dsbs == 1 ? "" : "s");
+            if (ks_st.total)
+                *have_keys = 1;
+        }
+    }
+    return rc;
+}
+
+static int run_test_rules(const struct cli *cli)
+{
+    int rc = 0;
+    struct tr_ruleset *rs = load_rules(cli, &rc);
+    if (!rs)
+        return rc;
+    int fails = tr_rules_selftest(rs, stdout);
+    size_t n = tr_rules_count(rs);
+    if (fails < 0) {
+        fprintf(stderr, "tlsredact: rule self-test could not run (%s)\n", tr_strerror(fails));
+        rc = EX_RUNTIME;
+    } else {
+        printf("%zu rules from %zu file%s: %s\n", n, tr_rules_file_count(rs),
+               tr_rules_file_count(rs) == 1 ? "" : "s", fails ? "examples FAILED" : "all examples pass");
+        rc = fails ? EX_DAMAGED : EX_DONE;
+    }
+    tr_rules_free(rs);
+    return rc;
+}
+
+/* Sends each event to several sinks. */
+struct tee {
+    struct tr_sink s[4];
+    size_t n;
+};
+
+static void tee_ev(void *ctx, const struct tr_ev *ev)
+{
+    struct tee *t = ctx;
+    for (size_t i = 0; i < t->n; i++)
+        t->s[i].ev(t->s[i].ctx, ev);
+}
+
+/* Everything a run owns, released in one place. */
+struct run {
+    struct tr_capture *cap;
+    struct tr_keystore *ks;
+    struct tr_ruleset *rules;
+    uint8_t token_key[TR_REDACT_KEY_LEN];
+    FILE *out;
+    struct tr_text *text;
+    struct tr_export *exp;
+    struct tr_sessions *sessions;
+    struct tr_flow *flow;
+    struct tr_decoder *dec;
+};
+
+static void run_free(struct run *r)
+{
+    tr_decode_free(r->dec);
+    tr_flow_free(r->flow);
+    tr_sessions_free(r->sessions);
+    tr_text_free(r->text);
+    tr_export_free(r->exp);
+    if (r->out && r->out != stdout)
+        fclose(r->out);
+    tr_rules_free(r->rules);
+    tr_keystore_free(r->ks);
+    tr_redact_wipe(r->token_key, sizeof r->token_key);
+    if (r->cap)
+        tr_capture_close(r->cap);
+}
+
 int main(int argc, char **argv)
 {
     struct cli cli;
     parse_args(&cli, argc, argv);
+    if (cli.test_rules)
+        return run_test_rules(&cli);
     int rc = EX_DONE;
-    char err[512] = "";
+    char err[1024] = "";
+    struct run R;
+    memset(&R, 0, sizeof R);
 
-    struct tr_capture *cap = cli.read_file ? tr_capture_open_file(cli.read_file, err, sizeof err)
-                                           : tr_capture_open_live(cli.iface, err, sizeof err);
-    if (!cap) {
-        fprintf(stderr, "tlsredact: %s\n", err);
-        free(cli.filter);
-        return EX_RUNTIME;
+    /* keys first: no core dumps while they are in memory */
+    int have_keys = 0;
+    if (cli.nkeys || cli.nkeylogs || cli.npsks || cli.read_file) {
+        tr_keystore_protect_process();
+        R.ks = tr_keystore_new();
+        if (!R.ks) {
+            fprintf(stderr, "tlsredact: out of memory\n");
+            return EX_RUNTIME;
+        }
+        rc = load_keys(&cli, R.ks, &have_keys);
+        if (rc)
+            goto done;
     }
-    if (cli.filter && tr_capture_set_filter(cap, cli.filter, err, sizeof err) != 0) {
-        fprintf(stderr, "tlsredact: %s\n", err);
-        tr_capture_close(cap);
-        free(cli.filter);
-        return EX_USAGE;
+    if (cli.rules_none) {
+        fprintf(stderr, "tlsredact: redaction is OFF (-R none): cleartext is written as it is\n");
+    } else {
+        R.rules = load_rules(&cli, &rc);
+        if (!R.rules)
+            goto done;
     }
-    int linktype = tr_capture_linktype(cap);
+    struct tr_session_opts sopts;
+    memset(&sopts, 0, sizeof sopts);
+    sopts.ks = have_keys ? R.ks : NULL;
+    sopts.rules = R.rules;
+    sopts.ropts.mask_char = cli.mask_char;
+    if (R.rules) {
+        int kr = cli.token_key_file ? tr_redact_load_key(cli.token_key_file, R.token_key, err, sizeof err)
+                                    : tr_redact_random_key(R.token_key);
+        if (kr != 0) {
+            fprintf(stderr, "tlsredact: %s\n", cli.token_key_file ? err : "cannot draw a random token key");
+            rc = EX_RUNTIME;
+            goto done;
+        }
+        sopts.ropts.token_key = R.token_key;
+    }
+
+    R.cap = cli.read_file ? tr_capture_open_file(cli.read_file, err, sizeof err)
+                          : tr_capture_open_live(cli.iface, err, sizeof err);
+    if (!R.cap) {
+        fprintf(stderr, "tlsredact: %s\n", err);
+        rc = EX_RUNTIME;
+        goto done;
+    }
+    if (cli.filter && tr_capture_set_filter(R.cap, cli.filter, err, sizeof err) != 0) {
+        fprintf(stderr, "tlsredact: %s\n", err);
+        rc = EX_USAGE;
+        goto done;
+    }
+    int linktype = tr_capture_linktype(R.cap);
     if (!tr_decode_linktype_ok(linktype))
         fprintf(stderr, "tlsredact: %s: link type %d (%s) is not supported; its packets are counted, "
                 "not decoded\n", cli.read_file ? cli.read_file : cli.iface, linktype,
                 tr_decode_linktype_name(linktype));
 
-    FILE *out = stdout;
+    R.out = stdout;
     if (cli.out_file && strcmp(cli.out_file, "-") != 0) {
-        out = fopen(cli.out_file, "w");
-        if (!out) {
+        R.out = fopen(cli.out_file, "w");
+        if (!R.out) {
             fprintf(stderr, "tlsredact: %s: cannot write transcript (%s)\n", cli.out_file, strerror(errno));
-            tr_capture_close(cap);
-            free(cli.filter);
-            return EX_RUNTIME;
+            rc = EX_RUNTIME;
+            goto done;
         }
     }
     struct tr_text_opts topts = {.verdicts_only = cli.verdicts_only};
-    struct tr_text *text = tr_text_new(out, &topts);
-    struct tr_sink sink = tr_text_sink(text);
-    struct tr_sessions *sessions = tr_sessions_new(&sink);
-    struct tr_flow *flow = sessions ? tr_flow_new(tr_session_flow_ops(), sessions) : NULL;
-    struct tr_decoder *dec = flow ? tr_decode_new(on_tcp, flow) : NULL;
-    if (!text || !dec) {
+    R.text = tr_text_new(R.out, &topts);
+    struct tee tee = {.n = 0};
+    if (R.text)
+        tee.s[tee.n++] = tr_text_sink(R.text);
+    if (cli.export_dir) {
+        R.exp = tr_export_new(cli.export_dir, err, sizeof err);
+        if (!R.exp) {
+            fprintf(stderr, "tlsredact: --export-streams %s\n", err);
+            rc = EX_USAGE;
+            goto done;
+        }
+        tee.s[tee.n++] = tr_export_sink(R.exp);
+    }
+    struct tr_sink sink = {.ev = tee_ev, .ctx = &tee};
+    R.sessions = R.text ? tr_sessions_new(&sink, &sopts) : NULL;
+    R.flow = R.sessions ? tr_flow_new(tr_session_flow_ops(), R.sessions) : NULL;
+    R.dec = R.flow ? tr_decode_new(on_tcp, R.flow) : NULL;
+    if (!R.dec) {
         fprintf(stderr, "tlsredact: out of memory\n");
-        return EX_RUNTIME;
+        rc = EX_RUNTIME;
+        goto done;
     }
 
     if (cli.iface) {
-        live_capture = cap;
+        live_capture = R.cap;
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
     }
@@ -239,13 +690,13 @@ int main(int argc, char **argv)
 
     struct tr_packet pkt;
     int r;
-    while ((r = tr_capture_next(cap, &pkt, err, sizeof err)) == 1) {
-        tr_decode_packet(dec, linktype, pkt.data, pkt.caplen, pkt.len, pkt.ts, pkt.frame);
+    while ((r = tr_capture_next(R.cap, &pkt, err, sizeof err)) == 1) {
+        tr_decode_packet(R.dec, linktype, pkt.data, pkt.caplen, pkt.len, pkt.ts, pkt.frame);
         if (progress && (pkt.frame & 1023) == 0 && now_secs() >= next_progress) {
-            uint64_t done, total;
-            tr_capture_progress(cap, &done, &total);
+            uint64_t pdone, total;
+            tr_capture_progress(R.cap, &pdone, &total);
             if (total)
-                fprintf(stderr, "\r%5.1f%%  %llu packets", 100.0 * (double)done / (double)total,
+                fprintf(stderr, "\r%5.1f%%  %llu packets", 100.0 * (double)pdone / (double)total,
                         (unsigned long long)pkt.frame);
             else
                 fprintf(stderr, "\r%llu packets", (unsigned long long)pkt.frame);
@@ -258,24 +709,29 @@ int main(int argc, char **argv)
         fprintf(stderr, "tlsredact: %s\n", err);
         rc = EX_DAMAGED;
     }
-    tr_flow_finish(flow);
-    summary(&sink, tr_decode_stats(dec), tr_flow_stats(flow), tr_sessions_totals(sessions));
+    tr_flow_finish(R.flow);
+    summary(&sink, tr_decode_stats(R.dec), tr_flow_stats(R.flow), tr_sessions_totals(R.sessions), R.rules);
     live_capture = NULL;
 
-    if (fflush(out) != 0 || ferror(out)) {
+    if (fflush(R.out) != 0 || ferror(R.out)) {
         fprintf(stderr, "tlsredact: %s: write error (%s)\n", cli.out_file ? cli.out_file : "standard output",
                 strerror(errno));
         rc = EX_RUNTIME;
     }
-    if (out != stdout && fclose(out) != 0 && rc == EX_DONE) {
-        fprintf(stderr, "tlsredact: %s: write error (%s)\n", cli.out_file, strerror(errno));
-        rc = EX_RUNTIME;
+    if (R.out != stdout) {
+        FILE *o = R.out;
+        R.out = NULL;
+        if (fclose(o) != 0) {
+            fprintf(stderr, "tlsredact: %s: write error (%s)\n", cli.out_file, strerror(errno));
+            rc = EX_RUNTIME;
+        }
     }
-    tr_decode_free(dec);
-    tr_flow_free(flow);
-    tr_sessions_free(sessions);
-    tr_text_free(text);
-    tr_capture_close(cap);
+    if (R.exp) {
+        tr_export_free(R.exp); /* closes the last files */
+        R.exp = NULL;
+    }
+done:
+    run_free(&R);
     free(cli.filter);
     return rc;
 }

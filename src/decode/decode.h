@@ -5,14 +5,45 @@
  * IP datagram is delivered when its last fragment arrives).  Every packet is
  * accounted for: decoded, or counted under one tr_decode_stats reason.
  *
- * Link types: Ethernet (+802.1Q/802.1ad/QinQ), Linux SLL (113) and SLL2 (276),
- * raw IP (101, and 12/14 on some platforms), IPv4 (228), IPv6 (229),
- * BSD null (0) and OpenBSD loop (108).
- * IPv6 extension headers (hop-by-hop, routing, fragment, destination options,
- * AH) are walked to find TCP.
+ * Link types (DLT values as pcap_datalink() returns them): Ethernet
+ * (+802.1Q 0x8100 / 802.1ad 0x88a8 / QinQ 0x9100, 0x9200, stacked up to 8 tags,
+ * and PPPoE session 0x8864), Linux SLL (113) and SLL2 (276), raw IP (101, and
+ * DLT_RAW 12/14 on some platforms), IPv4 (228), IPv6 (229), BSD null (0, family
+ * in the capturing host's byte order, either order accepted) and loop (108,
+ * network order).
+ * IPv4 (RFC 791; options skipped; checksum NOT verified: offloaded checksums
+ * are common in captures).  A total length of 0 (TSO captures) means "the rest
+ * of the frame".  IPv6 (RFC 8200): extension headers hop-by-hop (0), routing
+ * (43), fragment (44), destination options (60), AH (51, RFC 4302) are walked
+ * to find the transport; ESP (50) and no-next-header (59) count as other_ip.
+ * Fragments of both families are reassembled (see ipfrag.h for the limits
+ * and the overlap policy).  TCP (RFC 9293): options MSS and window scale.
+ *
+ * Truncation: at every layer, a header that does not fit in what the outer
+ * length fields / the wire length allow is bad_header; one that would fit on
+ * the wire but was not captured (caplen < len) is truncated.  A TCP segment
+ * whose headers were captured but whose payload was cut by the snaplen is
+ * delivered with seg->len = captured bytes and seg->missing = the rest.
+ *
+ * Accounting: each packet given to tr_decode_packet() increments `packets`
+ * and exactly one of the disposition counters, so that at every moment
+ *
+ *   packets == tcp + udp + icmp + other_ip + non_ip + truncated + bad_header
+ *            + bad_linktype + frag_pending + frag_merged + frag_dropped
+ *
+ * (tr_decode_accounted() computes the right-hand side).  A fragment that
+ * completes a datagram is counted under the datagram's transport (tcp, udp...),
+ * or truncated/bad_header if that fails to decode.  Fragments held waiting for
+ * the rest are frag_pending; when their datagram completes they move to
+ * frag_merged, when it is dropped (timeout, overlap conflict, table full, end
+ * of capture via tr_decode_flush) they move to frag_dropped.  A fragment refused
+ * on arrival (bad offset/length, datagram > 65535 bytes) is frag_dropped.
+ * The other counters (fragments, frag_reassembled, frag_timeouts, ...) are
+ * informational and outside the sum.
  *
  * Ownership: segment payload views borrow the packet (or the decoder's
- * reassembly buffer) and are valid only during the callback.
+ * reassembly buffer) and are valid only during the callback.  No global state;
+ * no allocation per packet except for fragments (bounded).
  */
 #ifndef TR_DECODE_DECODE_H
 #define TR_DECODE_DECODE_H
@@ -33,6 +64,8 @@ struct tr_addr {
 #define TR_TH_PSH 0x08
 #define TR_TH_ACK 0x10
 #define TR_TH_URG 0x20
+#define TR_TH_ECE 0x40
+#define TR_TH_CWR 0x80
 
 struct tr_seg {
     struct tr_addr src, dst;
@@ -51,16 +84,24 @@ struct tr_seg {
 
 struct tr_decode_stats {
     uint64_t packets;       /* packets seen */
-    uint64_t tcp;           /* TCP segments delivered */
+    /* dispositions: each packet lands in exactly one (see the sum above) */
+    uint64_t tcp;           /* packets that delivered a TCP segment */
     uint64_t udp, icmp, other_ip; /* IP but not TCP: counted, not decoded */
     uint64_t non_ip;        /* ARP, LLDP, ... */
     uint64_t truncated;     /* caplen too short for the headers */
     uint64_t bad_header;    /* malformed link/IP/TCP header */
     uint64_t bad_linktype;  /* packets of an unsupported link type */
-    uint64_t fragments;     /* IP fragments received */
+    uint64_t frag_pending;  /* fragments held in a datagram not yet complete */
+    uint64_t frag_merged;   /* fragments folded into a completed datagram */
+    uint64_t frag_dropped;  /* fragments dropped (refused, timeout, overlap, limit) */
+    /* informational */
+    uint64_t fragments;     /* IP fragment packets received */
     uint64_t frag_reassembled; /* datagrams completed from fragments */
-    uint64_t frag_dropped;  /* fragments dropped (timeout, overlap, limit) */
+    uint64_t frag_timeouts; /* datagrams expired (TR_IPFRAG_TIMEOUT_SECS) */
+    uint64_t frag_overlaps; /* datagrams dropped for conflicting overlap */
+    uint64_t frag_evicted;  /* datagrams evicted: table full (TR_IPFRAG_MAX_DATAGRAMS) */
     uint64_t snap_truncated_payload; /* TCP segments with payload cut by snaplen */
+    uint64_t snap_missing_bytes;     /* sum of their missing bytes */
 };
 
 typedef void (*tr_tcp_cb)(void *ctx, const struct tr_seg *seg);
@@ -69,19 +110,29 @@ struct tr_decoder; /* opaque: holds the IP fragment reassembly state */
 
 /* Creates a decoder delivering segments to cb(ctx, seg). NULL on OOM. */
 struct tr_decoder *tr_decode_new(tr_tcp_cb cb, void *ctx);
+/* Frees the decoder and any fragments it holds (NULL is fine). */
 void tr_decode_free(struct tr_decoder *d);
 
 /* True when the link type is one this decoder understands. */
 int tr_decode_linktype_ok(int linktype);
-/* Name of a link type for messages ("EN10MB", "LINUX_SLL2", ...). */
+/* Name of a link type for messages ("EN10MB", "LINUX_SLL2", ...); a static
+ * string, "UNKNOWN" for others. */
 const char *tr_decode_linktype_name(int linktype);
 
-/* Decodes one packet.  data has caplen bytes; len is the original length.
- * Returns 0 (accounted in stats either way); never fails on bad bytes. */
+/* Decodes one packet.  data has caplen bytes; len is the original length
+ * (len < caplen is treated as len == caplen).  Returns 0 (accounted in stats
+ * either way); never fails on bad bytes.  Expires fragment datagrams older
+ * than TR_IPFRAG_TIMEOUT_SECS of capture time before decoding. */
 int tr_decode_packet(struct tr_decoder *d, int linktype, const uint8_t *data,
                      size_t caplen, size_t len, struct timeval ts, uint64_t frame);
 
+/* End of capture: drops every incomplete datagram (its fragments move from
+ * frag_pending to frag_dropped), so frag_pending is 0 afterwards. */
+void tr_decode_flush(struct tr_decoder *d);
+
 const struct tr_decode_stats *tr_decode_stats(const struct tr_decoder *d);
+/* The disposition sum; equals s->packets at any time. */
+uint64_t tr_decode_accounted(const struct tr_decode_stats *s);
 
 /* Formats an address as text (IPv6 compressed) into buf (>= 46 bytes). */
 const char *tr_addr_str(const struct tr_addr *a, char *buf, size_t n);

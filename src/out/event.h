@@ -74,6 +74,8 @@ struct tr_ev {
     size_t len;                 /* DATA: bytes; GAP: bytes missing; RECORD: length */
     uint64_t offset;            /* DATA/GAP: stream offset in direction dir */
     int encrypted;              /* RECORD: body could not be read */
+    int withheld;               /* DATA: len bytes withheld, data NULL:
+                                   1 by a drop rule, 2 fail-closed (limit) */
     /* CONN_OPEN */
     const struct tr_addr *cli, *srv;
     uint16_t cport, sport;

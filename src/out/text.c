@@ -79,7 +79,15 @@ static void ev(void *ctx, const struct tr_ev *e)
         put_fields(o, e->fields, 6);
         break;
     case TR_EV_DATA:
-        if (t->opts.verdicts_only || !e->data)
+        if (t->opts.verdicts_only)
+            break;
+        if (e->withheld) {
+            fprintf(o, "%llu     %.4f (%.4f)  %s  data: %zu bytes withheld (%s)\n", (unsigned long long)e->conn,
+                    e->rel, e->delta, dirs(e->dir), e->len,
+                    e->withheld == 1 ? "drop rule" : "could not be inspected: fail closed");
+            break;
+        }
+        if (!e->data)
             break;
         fprintf(o, "%llu     %.4f (%.4f)  %s  data, %zu bytes\n", (unsigned long long)e->conn, e->rel,
                 e->delta, dirs(e->dir), e->len);

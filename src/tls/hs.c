@@ -190,6 +190,10 @@ static void decode_exts(struct tr_hs_facts *hf, int kind, struct tr_reader *r,
             if (kind == 1) {
                 hf->ch_ticket_ext = 1;
                 hf->ch_ticket_len = (int)elen;
+                if (elen <= sizeof hf->ch_ticket)
+                    memcpy(hf->ch_ticket, e.p, elen);
+                else
+                    hf->ch_ticket_len = 0; /* too large to look up: treated as none */
                 if (elen)
                     tr_fields_add(fb, depth, name, "ticket of %zu bytes (resumption attempt)", elen);
                 else
@@ -621,7 +625,13 @@ int tr_hs_decode(struct tr_hs_facts *hf, int from_client, uint8_t type,
             (void)tr_rd_vec8(&r);
         }
         struct tr_reader t = tr_rd_vec16(&r);
-        tr_fields_add(fb, depth, "ticket", "%zu bytes, lifetime %u s", tr_rd_left(&t), life);
+        size_t tl = tr_rd_left(&t);
+        hf->nst_ticket_len = 0;
+        if (tl && tl <= sizeof hf->nst_ticket) {
+            memcpy(hf->nst_ticket, t.p, tl);
+            hf->nst_ticket_len = tl;
+        }
+        tr_fields_add(fb, depth, "ticket", "%zu bytes, lifetime %u s", tl, life);
         if (hf->version == 0x0304)
             (void)tr_rd_vec16(&r);
         break;

@@ -35,6 +35,7 @@ enum {
 #define TR_HS_HRR_PSEUDO 6
 
 #define TR_MAX_PMS_ENC 1024
+#define TR_MAX_TICKET  2048   /* session tickets kept for resumption lookups */
 
 struct tr_hs_facts {
     /* ClientHello */
@@ -47,6 +48,7 @@ struct tr_hs_facts {
     uint8_t ch_sid[32];
     uint8_t ch_sid_len;
     int ch_ems, ch_etm, ch_ticket_ext, ch_ticket_len, ch_psk, ch_early_data;
+    uint8_t ch_ticket[TR_MAX_TICKET];   /* ticket offered (ch_ticket_len bytes if it fits) */
     int ch_nsuites;
     char sni[256];
     /* ServerHello / HRR */
@@ -77,6 +79,8 @@ struct tr_hs_facts {
     uint8_t pms_enc[TR_MAX_PMS_ENC];
     int shd_seen;
     int nst_seen;
+    size_t nst_ticket_len;              /* last NewSessionTicket (<= TLS 1.2), if it fits */
+    uint8_t nst_ticket[TR_MAX_TICKET];
     int finished[2];                    /* Finished decoded, per side (0 client) */
     int key_updates[2];
     /* last message per side (0 client, 1 server); -1 = none */

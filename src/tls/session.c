@@ -6,7 +6,9 @@
 #include "tls/hs.h"
 #include "tls/names.h"
 #include "tls/suites.h"
+#include "tls/tlscrypt.h"
 
+#include <mbedtls/platform_util.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +32,19 @@ struct dirst {
     int at_boundary;        /* plain: buf.data[0] follows a line end or '>' */
     struct timeval ts;      /* time of the latest bytes */
     uint64_t first_enc_record; /* record number of first protected record */
+    uint64_t dec_bytes;     /* application data decrypted */
+    uint64_t failed_bytes;  /* protected bytes withheld (bad MAC, skipped 0-RTT) */
+    struct tr_redactor *red;
+    struct rctx {
+        struct tr_sessions *S;
+        struct sess *s;
+        int dir;
+    } rc;
 };
 
 struct sess {
     struct tr_conn *c;
+    struct tr_tlscrypt *tc; /* decryption state, NULL without keys */
     int cdir;               /* flow endpoint index of the client */
     int cdir_fixed;
     int opened;             /* CONN_OPEN emitted */
@@ -69,8 +80,10 @@ struct sess {
 
 struct tr_sessions {
     struct tr_sink sink;
+    struct tr_session_opts opts;
     struct tr_sessions_totals tot;
     struct tr_fields fb;
+    uint8_t plain[TR_TLS_MAX_RECORD + 256]; /* decrypted record, wiped after use */
 };
 
 static const char *const verdict_names[TR_V_COUNT] = {
@@ -81,19 +94,42 @@ const char *tr_verdict_name(enum tr_verdict v)
     return (unsigned)v < TR_V_COUNT ? verdict_names[v] : "?";
 }
 
-struct tr_sessions *tr_sessions_new(const struct tr_sink *sink)
+struct tr_sessions *tr_sessions_new(const struct tr_sink *sink, const struct tr_session_opts *opts)
 {
     struct tr_sessions *s = calloc(1, sizeof *s);
-    if (s)
-        s->sink = *sink;
+    if (!s)
+        return NULL;
+    s->sink = *sink;
+    if (opts)
+        s->opts = *opts;
+    size_t nr = s->opts.rules ? tr_rules_count(s->opts.rules) : 0;
+    if (nr) {
+        s->tot.rule_matches = calloc(nr, sizeof *s->tot.rule_matches);
+        s->tot.rule_bytes = calloc(nr, sizeof *s->tot.rule_bytes);
+        if (!s->tot.rule_matches || !s->tot.rule_bytes) {
+            tr_sessions_free(s);
+            return NULL;
+        }
+        s->tot.nrules = nr;
+    }
     return s;
 }
 
-void tr_sessions_free(struct tr_sessions *s) { free(s); }
+void tr_sessions_free(struct tr_sessions *s)
+{
+    if (!s)
+        return;
+    free(s->tot.rule_matches);
+    free(s->tot.rule_bytes);
+    mbedtls_platform_zeroize(s->plain, sizeof s->plain);
+    free(s);
+}
 
 const struct tr_sessions_totals *tr_sessions_totals(const struct tr_sessions *s) { return &s->tot; }
 
 /* ---- helpers ---- */
+
+static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
 
 static double tv_diff(struct timeval a, struct timeval b)
 {
@@ -258,6 +294,8 @@ static void handshake_bytes(struct tr_sessions *S, struct sess *s, int dir, cons
             s->cdir = dir;
             s->cdir_fixed = 1;
             side = 0;
+            if (s->tc)
+                tr_tlscrypt_set_server(s->tc, &s->c->addr[!dir], s->c->port[!dir]);
         }
         size_t mark = S->fb.n;
         tr_fields_add(&S->fb, 0, NULL, "%s", "");
@@ -276,6 +314,8 @@ static void handshake_bytes(struct tr_sessions *S, struct sess *s, int dir, cons
         }
         s->last_msg = s->hf.last_msg[side];
         s->last_msg_side = side;
+        if (s->tc)
+            tr_tlscrypt_handshake(s->tc, &s->hf, side, m, 4 + mlen);
         if (type == TR_HS_SERVER_HELLO && s->hf.last_msg[side] == TR_HS_SERVER_HELLO &&
             s->hf.version == 0x0304) {
             /* TLS 1.3: everything after ServerHello is protected */
@@ -284,6 +324,51 @@ static void handshake_bytes(struct tr_sessions *S, struct sess *s, int dir, cons
         pos += 4 + mlen;
     }
     tr_buf_consume(&d->hs, pos);
+}
+
+/* Contents of a cleartext (or decrypted) record; fields go to S->fb. */
+static void handle_plain(struct tr_sessions *S, struct sess *s, int dir, uint8_t type, const uint8_t *body,
+                         size_t blen, int decrypted)
+{
+    struct dirst *d = &s->d[dir];
+    int side = side_of(s, dir);
+    int tls13 = s->hf.version == 0x0304 && (s->hf.sh_count > 0 || s->hf.hrr > 0);
+    switch (type) {
+    case 20: /* change_cipher_spec */
+        if (tls13)
+            tr_fields_add(&S->fb, 0, "change_cipher_spec", "(TLS 1.3 middlebox compatibility, ignored)");
+        else {
+            tr_fields_add(&S->fb, 0, "change_cipher_spec", NULL);
+            d->encrypted = 1;
+            s->ccs[side] = 1;
+            if (s->tc)
+                tr_tlscrypt_ccs(s->tc, side);
+        }
+        break;
+    case 21:
+        alert_fields(S, s, dir, body, blen);
+        break;
+    case 22:
+        handshake_bytes(S, s, dir, body, blen);
+        if (S->fb.n == 0 || (decrypted && S->fb.n == 1))
+            tr_fields_add(&S->fb, 0, "fragment", "%zu bytes of a handshake message", blen);
+        break;
+    case 23:
+        if (decrypted) {
+            d->dec_bytes += blen;
+            S->tot.decrypted_bytes += blen;
+        } else {
+            d->plain_bytes += blen;
+            tr_fields_add(&S->fb, 0, "application_data", "%zu bytes before any key was negotiated", blen);
+        }
+        break;
+    case 24:
+        tr_fields_add(&S->fb, 0, "heartbeat", "%zu bytes", blen);
+        break;
+    default:
+        tr_fields_add(&S->fb, 0, "body", "%zu bytes", blen);
+        break;
+    }
 }
 
 static void handle_record(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *rec, size_t len)
@@ -301,15 +386,45 @@ static void handle_record(struct tr_sessions *S, struct sess *s, int dir, const 
     }
     tr_fields_reset(&S->fb);
     d->records++;
-    int tls13 = s->hf.version == 0x0304 && s->hf.sh_count > 0;
+    uint64_t rec_no = s->rec_no + 1;
+    int tls13 = s->hf.version == 0x0304 && (s->hf.sh_count > 0 || s->hf.hrr > 0);
     int prot = d->encrypted && !(type == 20) && !(type == 21 && blen == 2);
+    /* 0-RTT: client records of type application_data right after a
+     * ClientHello that offered early data, before any ServerHello */
+    if (!prot && type == 23 && side == 0 && s->hf.ch_early_data && s->hf.sh_count == 0 && s->tc)
+        prot = 1;
     if (prot) {
         s->protected_recs[side]++;
         s->last_protected_len[side] = blen;
         if (side == 1 && s->protected_recs[0] > 0)
             s->srv_after_cli++;
         s->last_rec_side = side;
-        if (type == 21) {
+        enum tr_dec_result dr = TR_DEC_NOKEY;
+        size_t plen = 0;
+        uint8_t inner = type;
+        if (s->tc && blen <= sizeof S->plain)
+            dr = tr_tlscrypt_decrypt(s->tc, side, type, (uint16_t)((rec[1] << 8) | rec[2]), body, blen,
+                                     S->plain, &plen, &inner, rec_no);
+        if (dr == TR_DEC_OK) {
+            const char *it = tr_name_content_type(inner);
+            tr_fields_add(&S->fb, 0, "decrypted", "%s, %zu bytes", it ? it : "?", plen);
+            handle_plain(S, s, dir, inner, S->plain, plen, 1);
+            record_event(S, s, dir, title, blen, 0);
+            if (inner == 23)
+                clear_data(S, s, dir, S->plain, plen);
+            mbedtls_platform_zeroize(S->plain, plen);
+            return;
+        }
+        if (dr == TR_DEC_FAILED) {
+            d->failed_bytes += blen;
+            S->tot.withheld_bytes += blen;
+            tr_fields_add(&S->fb, 0, "error", "bad_record_mac(20): record failed authentication (wrong keys "
+                          "or corrupted capture); %zu bytes withheld", blen);
+        } else if (dr == TR_DEC_EARLY_SKIPPED) {
+            d->failed_bytes += blen;
+            S->tot.withheld_bytes += blen;
+            tr_fields_add(&S->fb, 0, "early_data", "0-RTT record of %zu bytes not decryptable: skipped", blen);
+        } else if (type == 21) {
             s->enc_alert[side]++;
             if (!s->hf.finished[0] && !tls13)
                 s->enc_alert_before_done[side]++;
@@ -331,35 +446,7 @@ static void handle_record(struct tr_sessions *S, struct sess *s, int dir, const 
         return;
     }
     s->last_rec_side = side;
-    switch (type) {
-    case 20: /* change_cipher_spec */
-        if (tls13)
-            tr_fields_add(&S->fb, 0, "change_cipher_spec", "(TLS 1.3 middlebox compatibility, ignored)");
-        else {
-            tr_fields_add(&S->fb, 0, "change_cipher_spec", NULL);
-            d->encrypted = 1;
-            s->ccs[side] = 1;
-        }
-        break;
-    case 21:
-        alert_fields(S, s, dir, body, blen);
-        break;
-    case 22:
-        handshake_bytes(S, s, dir, body, blen);
-        if (S->fb.n == 0)
-            tr_fields_add(&S->fb, 0, "fragment", "%zu bytes of a handshake message", blen);
-        break;
-    case 23:
-        d->plain_bytes += blen;
-        tr_fields_add(&S->fb, 0, "application_data", "%zu bytes before any key was negotiated", blen);
-        break;
-    case 24:
-        tr_fields_add(&S->fb, 0, "heartbeat", "%zu bytes", blen);
-        break;
-    default:
-        tr_fields_add(&S->fb, 0, "body", "%zu bytes", blen);
-        break;
-    }
+    handle_plain(S, s, dir, type, body, blen, 0);
     record_event(S, s, dir, title, blen, 0);
 }
 
@@ -383,6 +470,57 @@ static void handle_sslv2(struct tr_sessions *S, struct sess *s, int dir, const u
 
 /* ---- stream processing ---- */
 
+/* Redacted cleartext (or a withheld span) of direction dir, as events. */
+static int red_emit(void *ctx, const uint8_t *data, size_t len, uint64_t in_off, int kind)
+{
+    struct rctx *r = ctx;
+    struct sess *s = r->s;
+    struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = len, .offset = in_off};
+    if (kind == TR_EMIT_DATA)
+        ev.data = data;
+    else
+        ev.withheld = kind == TR_EMIT_WITHHELD_DROP ? 1 : 2;
+    emit(r->S, s, &ev, r->dir, s->d[r->dir].ts);
+    return 0;
+}
+
+/* Every cleartext byte (plain TCP, STARTTLS preamble, decrypted application
+ * data) passes here, and through the redactor before any sink sees it. */
+static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n)
+{
+    if (!n)
+        return;
+    struct dirst *d = &s->d[dir];
+    if (!S->opts.rules) {
+        /* redaction explicitly off (-R none) */
+        struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = n, .data = p};
+        emit(S, s, &ev, dir, d->ts);
+        return;
+    }
+    if (!d->red) {
+        d->rc.S = S;
+        d->rc.s = s;
+        d->rc.dir = dir;
+        d->red = tr_redactor_new(S->opts.rules, &S->opts.ropts, red_emit, &d->rc);
+    }
+    if (!d->red || tr_redactor_push(d->red, p, n) != 0) {
+        /* fail closed: without a working redactor nothing is shown */
+        struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = n, .withheld = 2};
+        emit(S, s, &ev, dir, d->ts);
+        S->tot.withheld_bytes += n;
+        if (d->red) {
+            tr_redactor_free(d->red);
+            d->red = NULL;
+        }
+    }
+}
+
+static void red_flush(struct sess *s, int dir)
+{
+    if (s->d[dir].red)
+        tr_redactor_flush(s->d[dir].red);
+}
+
 static void emit_plain(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n)
 {
     if (!n)
@@ -390,9 +528,7 @@ static void emit_plain(struct tr_sessions *S, struct sess *s, int dir, const uin
     struct dirst *d = &s->d[dir];
     d->plain_bytes += n;
     S->tot.plain_bytes += n;
-    /* Cleartext is never shown unredacted: the event carries the count. */
-    struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = n, .offset = d->off};
-    emit(S, s, &ev, dir, d->ts);
+    clear_data(S, s, dir, p, n);
 }
 
 /* Finds a record boundary in buf from pos: a plausible header whose
@@ -591,6 +727,8 @@ static void on_open(void *ctx, struct tr_conn *c)
     s->cdir_fixed = c->syn_seen;
     s->last_msg = s->last_msg_side = -1;
     tr_hs_facts_init(&s->hf);
+    if (S->opts.ks)
+        s->tc = tr_tlscrypt_new(S->opts.ks, &c->addr[1], c->port[1]);
     for (int i = 0; i < 2; i++) {
         tr_buf_init(&s->d[i].buf, REC_BUF_MAX + TR_STARTTLS_MAX_PREAMBLE);
         tr_buf_init(&s->d[i].hs, TR_TLS_MAX_HANDSHAKE + 4);
@@ -645,6 +783,9 @@ static void on_gap(void *ctx, struct tr_conn *c, int dir, uint64_t off, uint64_t
     }
     tr_buf_reset(&d->buf);
     tr_buf_reset(&d->hs);
+    red_flush(s, dir); /* no match spans a gap */
+    if (s->tc)
+        tr_tlscrypt_gap(s->tc, side_of(s, dir));
     d->ts = ts;
     d->off = off + len;
     d->after_gap = 1;
@@ -786,10 +927,11 @@ static enum tr_verdict verdict(struct sess *s, char *out, size_t n)
          * A lone short protected record from the server followed by the end
          * of the connection is most likely an alert. */
         done = s->protected_recs[0] > 0 && s->protected_recs[1] > 0;
+        int known = hf->finished[0] && hf->finished[1]; /* decrypted: no guessing */
         size_t lastlen = s->last_protected_len[1];
         const struct tr_suite *su = tr_suite_find(hf->suite);
         size_t alert_len = 2 + 1 + (su && su->tag_len ? su->tag_len : 16);
-        if (done && s->last_rec_side == 1 && lastlen == alert_len && s->srv_after_cli == 1 &&
+        if (!known && done && s->last_rec_side == 1 && lastlen == alert_len && s->srv_after_cli == 1 &&
             (s->closed[!cside] || s->rst[!cside])) {
             int cr = hf->cert_request;
             snprintf(out, n, "FAILED (probably): TLS 1.3 %s; the server's last record (%zu bytes) has the size "
@@ -831,6 +973,79 @@ static enum tr_verdict verdict(struct sess *s, char *out, size_t n)
     return TR_V_INCOMPLETE;
 }
 
+/* Appends what was decrypted, or why not, to the verdict text. */
+static void decryption_note(struct sess *s, char *text, size_t n)
+{
+    if (!s->tc || !s->tls)
+        return;
+    const struct tr_tlscrypt_stats *st = tr_tlscrypt_stats(s->tc);
+    size_t l = strlen(text);
+    uint64_t ok = st->records_ok[0] + st->records_ok[1];
+    uint64_t nokey = st->records_nokey[0] + st->records_nokey[1];
+    uint64_t failed = st->records_failed[0] + st->records_failed[1];
+    uint64_t cbytes = s->d[s->cdir].dec_bytes, sbytes = s->d[!s->cdir].dec_bytes;
+    if (ok)
+        l += (size_t)snprintf(text + l, n - l, "; decrypted: %llu bytes client to server, %llu server to client",
+                              (unsigned long long)cbytes, (unsigned long long)sbytes);
+    if (l < n && st->early_ok)
+        l += (size_t)snprintf(text + l, n - l, " (%llu 0-RTT records)", (unsigned long long)st->early_ok);
+    if (l < n && failed) {
+        int side = st->records_failed[0] ? 0 : 1;
+        uint64_t first = st->records_failed[0] && st->records_failed[1]
+                             ? (st->first_failed_rec[0] < st->first_failed_rec[1] ? st->first_failed_rec[0]
+                                                                                  : st->first_failed_rec[1])
+                             : st->first_failed_rec[side];
+        l += (size_t)snprintf(text + l, n - l, "; %llu record%s failed authentication, bad_record_mac(20) from "
+                              "record %llu (keys wrong or capture corrupted): withheld",
+                              (unsigned long long)failed, failed == 1 ? "" : "s", (unsigned long long)first);
+    }
+    const char *why = tr_tlscrypt_reason(s->tc);
+    if (l < n && (nokey || st->early_skipped) && why[0])
+        l += (size_t)snprintf(text + l, n - l, "; %s: %s", ok ? "partly decrypted" : "not decrypted", why);
+    if (l < n && st->early_skipped)
+        snprintf(text + l, n - l, "; %llu 0-RTT record%s skipped", (unsigned long long)st->early_skipped,
+                 st->early_skipped == 1 ? "" : "s");
+}
+
+/* Per-rule redaction counts of the connection (counts, never values). */
+static void redaction_fields(struct tr_sessions *S, struct sess *s)
+{
+    if (!S->opts.rules)
+        return;
+    uint64_t masked = 0, withheld = 0, lim = 0;
+    for (int dir = 0; dir < 2; dir++) {
+        struct tr_redactor *r = s->d[dir].red;
+        if (!r)
+            continue;
+        struct tr_redact_stats st;
+        tr_redactor_stats(r, &st);
+        masked += st.bytes_masked + st.bytes_tokenized;
+        withheld += st.bytes_withheld_drop + st.bytes_withheld_limit;
+        lim += st.limit_hits;
+    }
+    S->tot.redacted_bytes += masked;
+    S->tot.dropped_bytes += withheld;
+    if (!s->d[0].red && !s->d[1].red)
+        return;
+    tr_fields_add(&S->fb, 0, "redaction", "%llu bytes masked, %llu bytes withheld%s",
+                  (unsigned long long)masked, (unsigned long long)withheld,
+                  lim ? " (regex limits hit: withheld, fail closed)" : "");
+    for (size_t i = 0; i < S->tot.nrules; i++) {
+        uint64_t m = 0, b = 0;
+        for (int dir = 0; dir < 2; dir++) {
+            if (s->d[dir].red) {
+                m += tr_redactor_rule_matches(s->d[dir].red, i);
+                b += tr_redactor_rule_bytes(s->d[dir].red, i);
+            }
+        }
+        S->tot.rule_matches[i] += m;
+        S->tot.rule_bytes[i] += b;
+        if (m)
+            tr_fields_add(&S->fb, 1, tr_rules_id(S->opts.rules, i), "%llu match%s, %llu bytes",
+                          (unsigned long long)m, m == 1 ? "" : "es", (unsigned long long)b);
+    }
+}
+
 static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
 {
     struct tr_sessions *S = ctx;
@@ -857,8 +1072,12 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
             S->tot.skipped_bytes += d->buf.len;
         }
     }
-    char text[768];
+    /* matches that complete at the end of each stream */
+    red_flush(s, 0);
+    red_flush(s, 1);
+    char text[1536];
     enum tr_verdict v = verdict(s, text, sizeof text);
+    decryption_note(s, text, sizeof text);
     if (why == TR_CLOSE_IDLE || why == TR_CLOSE_EVICTED) {
         size_t l = strlen(text);
         snprintf(text + l, sizeof text - l, "; connection %s", why == TR_CLOSE_IDLE
@@ -877,6 +1096,7 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
                       (unsigned long long)d->records, (unsigned long long)h->dup_bytes,
                       (unsigned long long)h->gap_bytes, (unsigned long long)d->skipped);
     }
+    redaction_fields(S, s);
     struct tr_ev ev = {.type = TR_EV_VERDICT, .title = tr_verdict_name(v), .text = text, .fields = &S->fb};
     emit(S, s, &ev, -1, c->last_ts);
     struct tr_ev cl = {.type = TR_EV_CONN_CLOSE, .title = "close"};
@@ -884,7 +1104,9 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
     for (int i = 0; i < 2; i++) {
         tr_buf_free(&s->d[i].buf);
         tr_buf_free(&s->d[i].hs);
+        tr_redactor_free(s->d[i].red);
     }
+    tr_tlscrypt_free(s->tc);
     free(s);
     c->app = NULL;
 }

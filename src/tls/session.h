@@ -18,6 +18,15 @@
 
 #include "flow/flow.h"
 #include "out/event.h"
+#include "redact/redact.h"
+
+struct tr_keystore;
+
+struct tr_session_opts {
+    struct tr_keystore *ks;          /* keys; NULL = dissect only */
+    const struct tr_ruleset *rules;  /* NULL = redaction off (-R none) */
+    struct tr_redact_opts ropts;
+};
 
 /* Verdict classes, also the keys of the summary. */
 enum tr_verdict {
@@ -42,11 +51,19 @@ struct tr_sessions_totals {
     uint64_t encrypted_bytes;   /* application data that stayed encrypted */
     uint64_t plain_bytes;       /* cleartext TCP payload */
     uint64_t starttls;
+    uint64_t decrypted_bytes;   /* application data decrypted */
+    uint64_t withheld_bytes;    /* protected or cleartext bytes withheld */
+    uint64_t redacted_bytes;    /* bytes masked or tokenized */
+    uint64_t dropped_bytes;     /* bytes withheld by drop rules or limits */
+    size_t nrules;
+    uint64_t *rule_matches;     /* per rule of the ruleset */
+    uint64_t *rule_bytes;
 };
 
 struct tr_sessions;
 
-struct tr_sessions *tr_sessions_new(const struct tr_sink *sink);
+/* opts may be NULL (no keys, no redaction). */
+struct tr_sessions *tr_sessions_new(const struct tr_sink *sink, const struct tr_session_opts *opts);
 void tr_sessions_free(struct tr_sessions *s);
 const struct tr_flow_ops *tr_session_flow_ops(void);
 const struct tr_sessions_totals *tr_sessions_totals(const struct tr_sessions *s);

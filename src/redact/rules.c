@@ -1,0 +1,666 @@
+/* rules.c - rule file parser and ruleset (format: docs/rules.md). */
+#include "redact/internal.h"
+
+#include "core/err.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define RULES_MAX_FILE  (4u << 20) /* a rule file larger than this is a mistake */
+#define RULES_MAX_RULES 4096u
+#define RULES_MAX_KW    64u        /* longest keyword */
+#define RULES_ID_MAX    64u
+
+struct parse {
+    struct tr_ruleset *rs;
+    const char *file;
+    size_t fileidx;
+    unsigned line;
+    char *err;
+    size_t errlen;
+    struct tr_rule *cur;    /* rule being read */
+};
+
+static int perr(struct parse *ps, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (ps->err && ps->errlen)
+        snprintf(ps->err, ps->errlen, "%s:%u: %s", ps->file, ps->line, msg);
+    return TR_E_RULES;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = 0;
+    }
+    return d;
+}
+
+static void rule_clear(struct tr_rule *r)
+{
+    free(r->id);
+    free(r->desc);
+    if (r->code)
+        pcre2_code_free(r->code);
+    for (size_t i = 0; i < r->nkw; i++)
+        free(r->kw[i]);
+    free(r->kw);
+    free(r->kwlen);
+    free(r->kwid);
+    for (size_t i = 0; i < r->nex; i++) {
+        free(r->ex[i].in);
+        free(r->ex[i].expect);
+    }
+    free(r->ex);
+    memset(r, 0, sizeof *r);
+}
+
+void tr_rules_free(struct tr_ruleset *rs)
+{
+    if (!rs)
+        return;
+    for (size_t i = 0; i < rs->n; i++)
+        rule_clear(&rs->rules[i]);
+    free(rs->rules);
+    for (size_t i = 0; i < rs->nfiles; i++)
+        free(rs->files[i]);
+    free(rs->files);
+    for (size_t i = 0; i < rs->nkws; i++) {
+        free(rs->kws[i].s);
+        free(rs->kws[i].rules);
+    }
+    free(rs->kws);
+    free(rs->kworder);
+    if (rs->mctx)
+        pcre2_match_context_free(rs->mctx);
+    free(rs);
+}
+
+/* Example strings: C-like escapes \r \n \t \\ \xHH, \s for a space (so a
+ * trailing space is visible).  Returns 0 or -1 on a bad escape. */
+static int unescape(const char *s, size_t n, uint8_t **out, size_t *outlen)
+{
+    uint8_t *d = malloc(n + 1);
+    size_t j = 0;
+    if (!d)
+        return -2;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '\\') {
+            d[j++] = (uint8_t)s[i];
+            continue;
+        }
+        if (++i >= n)
+            goto bad;
+        switch (s[i]) {
+        case 'r': d[j++] = '\r'; break;
+        case 'n': d[j++] = '\n'; break;
+        case 't': d[j++] = '\t'; break;
+        case 's': d[j++] = ' '; break;
+        case '0': d[j++] = 0; break;
+        case '\\': d[j++] = '\\'; break;
+        case 'x': {
+            unsigned v = 0;
+            for (int k = 0; k < 2; k++) {
+                if (++i >= n)
+                    goto bad;
+                char c = s[i];
+                v <<= 4;
+                if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
+                else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
+                else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
+                else goto bad;
+            }
+            d[j++] = (uint8_t)v;
+            break;
+        }
+        default:
+            goto bad;
+        }
+    }
+    *out = d;
+    *outlen = j;
+    return 0;
+bad:
+    free(d);
+    return -1;
+}
+
+static int valid_id(const char *s, size_t n)
+{
+    if (n == 0 || n > RULES_ID_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+static int compile_rule(struct parse *ps, struct tr_rule *r, const char *pat,
+                        size_t n, int utf)
+{
+    int ec;
+    PCRE2_SIZE eo;
+    uint32_t opts = PCRE2_USE_OFFSET_LIMIT |
+                    (utf ? (PCRE2_UTF | PCRE2_MATCH_INVALID_UTF) : 0);
+    r->code = pcre2_compile((PCRE2_SPTR)pat, n, opts, &ec, &eo, NULL);
+    if (!r->code) {
+        PCRE2_UCHAR msg[256];
+        if (pcre2_get_error_message(ec, msg, sizeof msg) < 0)
+            strcpy((char *)msg, "unknown error");
+        return perr(ps, "bad pattern at offset %zu: %s", (size_t)eo,
+                    (const char *)msg);
+    }
+    r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE |
+                                            PCRE2_JIT_PARTIAL_HARD) == 0;
+    int named = pcre2_substring_number_from_name(r->code,
+                                                 (PCRE2_SPTR) "secret");
+    uint32_t cap = 0;
+    pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &cap);
+    if (named > 0)
+        r->secret_group = (uint32_t)named;
+    else if (named == PCRE2_ERROR_NOUNIQUESUBSTRING)
+        return perr(ps, "group name 'secret' used more than once");
+    else
+        r->secret_group = cap >= 1 ? 1 : 0;
+    uint32_t lb = 0;
+    pcre2_pattern_info(r->code, PCRE2_INFO_MAXLOOKBEHIND, &lb);
+    if (lb + 16 > ps->rs->context)
+        ps->rs->context = lb + 16;
+    if (cap + 1 > ps->rs->max_groups)
+        ps->rs->max_groups = cap + 1;
+    return 0;
+}
+
+static int finish_rule(struct parse *ps)
+{
+    struct tr_rule *r = ps->cur;
+    if (!r)
+        return 0;
+    ps->cur = NULL;
+    if (!r->code) {
+        ps->line = r->line;
+        return perr(ps, "rule %s has no pattern", r->id);
+    }
+    if (!r->kwwithin_set || r->kwwithin > r->window)
+        r->kwwithin = r->window;
+    if (r->nkw == 0 && r->kwwithin_set) {
+        ps->line = r->line;
+        return perr(ps, "keyword-within without keywords in rule %s", r->id);
+    }
+    if (r->window > ps->rs->max_window)
+        ps->rs->max_window = r->window;
+    return 0;
+}
+
+static int add_keyword(struct parse *ps, struct tr_rule *r, const char *s,
+                       size_t n)
+{
+    if (n > RULES_MAX_KW)
+        return perr(ps, "keyword longer than %u bytes", RULES_MAX_KW);
+    uint8_t *k = malloc(n);
+    uint8_t **nk = realloc(r->kw, (r->nkw + 1) * sizeof *nk);
+    if (nk)
+        r->kw = nk;
+    size_t *nl = realloc(r->kwlen, (r->nkw + 1) * sizeof *nl);
+    if (nl)
+        r->kwlen = nl;
+    if (!k || !nk || !nl) {
+        free(k);
+        return TR_E_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        k[i] = tr_lower((uint8_t)s[i]);
+    r->kw[r->nkw] = k;
+    r->kwlen[r->nkw++] = n;
+    return 0;
+}
+
+static int parse_line(struct parse *ps, const char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    if (i == n || p[i] == '#')
+        return 0;
+    size_t ks = i;
+    while (i < n && p[i] != ' ' && p[i] != '\t')
+        i++;
+    const char *key = p + ks;
+    size_t klen = i - ks;
+    if (i < n)
+        i++; /* exactly one separator; the value keeps further blanks */
+    while (i < n && (p[i] == ' ' || p[i] == '\t') &&
+           !(klen == 5 && !memcmp(key, "match", 5)) &&
+           !(klen == 6 && !memcmp(key, "expect", 6)) &&
+           !(klen == 7 && !memcmp(key, "nomatch", 7)))
+        i++;
+    const char *val = p + i;
+    size_t vlen = n - i;
+#define KEY(s) (klen == sizeof(s) - 1 && !memcmp(key, s, sizeof(s) - 1))
+    struct tr_ruleset *rs = ps->rs;
+    if (KEY("rule")) {
+        int rc = finish_rule(ps);
+        if (rc)
+            return rc;
+        while (vlen && (val[vlen - 1] == ' ' || val[vlen - 1] == '\t'))
+            vlen--;
+        if (!valid_id(val, vlen))
+            return perr(ps, "bad rule id (1-%u of A-Z a-z 0-9 - _ .)",
+                        RULES_ID_MAX);
+        for (size_t j = 0; j < rs->n; j++)
+            if (strlen(rs->rules[j].id) == vlen &&
+                !memcmp(rs->rules[j].id, val, vlen))
+                return perr(ps, "duplicate rule id %.*s", (int)vlen, val);
+        if (rs->n >= RULES_MAX_RULES)
+            return perr(ps, "more than %u rules", RULES_MAX_RULES);
+        struct tr_rule *nr = realloc(rs->rules, (rs->n + 1) * sizeof *nr);
+        if (!nr)
+            return TR_E_NOMEM;
+        rs->rules = nr;
+        struct tr_rule *r = &rs->rules[rs->n];
+        memset(r, 0, sizeof *r);
+        r->id = xstrndup(val, vlen);
+        r->desc = xstrndup("", 0);
+        if (!r->id || !r->desc) {
+            rule_clear(r);
+            return TR_E_NOMEM;
+        }
+        r->action = TR_ACT_MASK;
+        r->window = TR_REDACT_WINDOW_DEFAULT;
+        r->file = ps->fileidx;
+        r->line = ps->line;
+        rs->n++;
+        ps->cur = r;
+        return 0;
+    }
+    struct tr_rule *r = ps->cur;
+    if (!r)
+        return perr(ps, "'%.*s' outside a rule (start one with 'rule ID')",
+                    (int)(klen > 32 ? 32 : klen), key);
+    if (KEY("description")) {
+        char *d = xstrndup(val, vlen);
+        if (!d)
+            return TR_E_NOMEM;
+        free(r->desc);
+        r->desc = d;
+    } else if (KEY("pattern") || KEY("pattern-utf")) {
+        if (r->code)
+            return perr(ps, "second pattern in rule %s", r->id);
+        if (vlen == 0)
+            return perr(ps, "empty pattern");
+        return compile_rule(ps, r, val, vlen, KEY("pattern-utf"));
+    } else if (KEY("keywords")) {
+        size_t j = 0, got = 0;
+        while (j < vlen) {
+            while (j < vlen && (val[j] == ' ' || val[j] == '\t'))
+                j++;
+            size_t s = j;
+            while (j < vlen && val[j] != ' ' && val[j] != '\t')
+                j++;
+            if (j > s) {
+                int rc = add_keyword(ps, r, val + s, j - s);
+                if (rc)
+                    return rc;
+                got++;
+            }
+        }
+        if (!got)
+            return perr(ps, "keywords: none given");
+    } else if (KEY("action")) {
+        if (vlen == 4 && !memcmp(val, "mask", 4))
+            r->action = TR_ACT_MASK;
+        else if (vlen == 5 && !memcmp(val, "token", 5))
+            r->action = TR_ACT_TOKEN;
+        else if (vlen == 4 && !memcmp(val, "drop", 4))
+            r->action = TR_ACT_DROP;
+        else
+            return perr(ps, "bad action (mask, token or drop)");
+    } else if (KEY("window")) {
+        char buf[24];
+        char *end;
+        if (vlen == 0 || vlen >= sizeof buf)
+            return perr(ps, "bad window (16-%u)", TR_REDACT_WINDOW_MAX);
+        memcpy(buf, val, vlen);
+        buf[vlen] = 0;
+        errno = 0;
+        unsigned long w = strtoul(buf, &end, 10);
+        if (errno || *end || buf[0] == '-' || w < 16 || w > TR_REDACT_WINDOW_MAX)
+            return perr(ps, "bad window (16-%u)", TR_REDACT_WINDOW_MAX);
+        r->window = w;
+    } else if (KEY("keyword-within")) {
+        char buf[24];
+        char *end;
+        if (vlen == 0 || vlen >= sizeof buf)
+            return perr(ps, "bad keyword-within (0-%u)", TR_REDACT_WINDOW_MAX);
+        memcpy(buf, val, vlen);
+        buf[vlen] = 0;
+        errno = 0;
+        unsigned long w = strtoul(buf, &end, 10);
+        if (errno || *end || buf[0] == '-' || w > TR_REDACT_WINDOW_MAX)
+            return perr(ps, "bad keyword-within (0-%u)", TR_REDACT_WINDOW_MAX);
+        r->kwwithin = w;
+        r->kwwithin_set = 1;
+    } else if (KEY("validate")) {
+        if (vlen == 4 && !memcmp(val, "luhn", 4))
+            r->validators |= TR_VAL_LUHN;
+        else if (vlen == 4 && !memcmp(val, "iban", 4))
+            r->validators |= TR_VAL_IBAN;
+        else if (vlen == 3 && !memcmp(val, "ssn", 3))
+            r->validators |= TR_VAL_SSN;
+        else if (vlen > 8 && !memcmp(val, "entropy=", 8)) {
+            char buf[24];
+            char *end;
+            if (vlen - 8 >= sizeof buf)
+                return perr(ps, "bad entropy (0-8 bits per byte)");
+            memcpy(buf, val + 8, vlen - 8);
+            buf[vlen - 8] = 0;
+            double e = strtod(buf, &end);
+            if (*end || !(e >= 0.0 && e <= 8.0))
+                return perr(ps, "bad entropy (0-8 bits per byte)");
+            r->validators |= TR_VAL_ENTROPY;
+            r->min_entropy = e;
+        } else
+            return perr(ps, "bad validator (luhn, iban, ssn, entropy=BITS)");
+    } else if (KEY("match") || KEY("nomatch")) {
+        struct tr_example *ne = realloc(r->ex, (r->nex + 1) * sizeof *ne);
+        if (!ne)
+            return TR_E_NOMEM;
+        r->ex = ne;
+        struct tr_example *e = &r->ex[r->nex];
+        memset(e, 0, sizeof *e);
+        int rc = unescape(val, vlen, &e->in, &e->inlen);
+        if (rc == -2)
+            return TR_E_NOMEM;
+        if (rc)
+            return perr(ps, "bad escape in example (\\r \\n \\t \\s \\0 \\\\ \\xHH)");
+        if (e->inlen == 0) {
+            free(e->in);
+            return perr(ps, "empty example");
+        }
+        e->must_match = KEY("match");
+        e->line = ps->line;
+        r->nex++;
+    } else if (KEY("expect")) {
+        if (!r->nex || !r->ex[r->nex - 1].must_match || r->ex[r->nex - 1].expect)
+            return perr(ps, "expect must follow a match line");
+        struct tr_example *e = &r->ex[r->nex - 1];
+        int rc = unescape(val, vlen, &e->expect, &e->explen);
+        if (rc == -2)
+            return TR_E_NOMEM;
+        if (rc)
+            return perr(ps, "bad escape in example (\\r \\n \\t \\s \\0 \\\\ \\xHH)");
+        if (e->explen != e->inlen) {
+            free(e->expect);
+            e->expect = NULL;
+            return perr(ps, "expect must have the length of its match line");
+        }
+    } else {
+        return perr(ps, "unknown directive '%.*s'",
+                    (int)(klen > 32 ? 32 : klen), key);
+    }
+#undef KEY
+    return 0;
+}
+
+static int load_file(struct tr_ruleset *rs, const char *path, char *err,
+                     size_t errlen)
+{
+    struct parse ps = {rs, path, 0, 0, err, errlen, NULL};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return perr(&ps, "cannot open: %s", strerror(errno));
+    char *text = malloc(RULES_MAX_FILE + 1);
+    if (!text) {
+        fclose(f);
+        return TR_E_NOMEM;
+    }
+    size_t n = fread(text, 1, RULES_MAX_FILE + 1, f);
+    int ioerr = ferror(f);
+    fclose(f);
+    int rc = 0;
+    if (ioerr) {
+        rc = perr(&ps, "read error");
+        goto out;
+    }
+    if (n > RULES_MAX_FILE) {
+        rc = perr(&ps, "file larger than %u bytes", RULES_MAX_FILE);
+        goto out;
+    }
+    char **nf = realloc(rs->files, (rs->nfiles + 1) * sizeof *nf);
+    if (!nf) {
+        rc = TR_E_NOMEM;
+        goto out;
+    }
+    rs->files = nf;
+    if (!(rs->files[rs->nfiles] = xstrndup(path, strlen(path)))) {
+        rc = TR_E_NOMEM;
+        goto out;
+    }
+    ps.fileidx = rs->nfiles++;
+    size_t s = 0;
+    while (s < n && !rc) {
+        size_t e = s;
+        while (e < n && text[e] != '\n')
+            e++;
+        ps.line++;
+        size_t le = e;
+        if (le > s && text[le - 1] == '\r')
+            le--;
+        if (memchr(text + s, 0, le - s))
+            rc = perr(&ps, "NUL byte in line");
+        else
+            rc = parse_line(&ps, text + s, le - s);
+        s = e + 1;
+    }
+    if (!rc)
+        rc = finish_rule(&ps);
+out:
+    free(text);
+    return rc;
+}
+
+static int rules_filter(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return d->d_name[0] != '.' && n > 6 && !strcmp(d->d_name + n - 6, ".rules");
+}
+
+static int cmp_names(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int load_path(struct tr_ruleset *rs, const char *path, char *err,
+                     size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return load_file(rs, path, err, errlen);
+    struct dirent **list;
+    int n = scandir(path, &list, rules_filter, cmp_names);
+    if (n < 0) {
+        struct parse ps = {rs, path, 0, 0, err, errlen, NULL};
+        return perr(&ps, "cannot read directory: %s", strerror(errno));
+    }
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        if (!rc) {
+            size_t need = strlen(path) + strlen(list[i]->d_name) + 2;
+            char *full = malloc(need);
+            if (!full)
+                rc = TR_E_NOMEM;
+            else {
+                snprintf(full, need, "%s/%s", path, list[i]->d_name);
+                rc = load_file(rs, full, err, errlen);
+                free(full);
+            }
+        }
+        free(list[i]);
+    }
+    free(list);
+    return rc;
+}
+
+/* Keyword table shared by all rules: unique lowercased keywords, each with
+ * the rules that use it, plus first-byte and first-pair filters. */
+static int build_keywords(struct tr_ruleset *rs)
+{
+    for (size_t r = 0; r < rs->n; r++) {
+        struct tr_rule *ru = &rs->rules[r];
+        for (size_t k = 0; k < ru->nkw; k++) {
+            size_t j;
+            for (j = 0; j < rs->nkws; j++)
+                if (rs->kws[j].len == ru->kwlen[k] &&
+                    !memcmp(rs->kws[j].s, ru->kw[k], ru->kwlen[k]))
+                    break;
+            if (j == rs->nkws) {
+                struct tr_kw *nk = realloc(rs->kws, (rs->nkws + 1) * sizeof *nk);
+                if (!nk)
+                    return TR_E_NOMEM;
+                rs->kws = nk;
+                memset(&nk[j], 0, sizeof nk[j]);
+                if (!(nk[j].s = malloc(ru->kwlen[k])))
+                    return TR_E_NOMEM;
+                memcpy(nk[j].s, ru->kw[k], ru->kwlen[k]);
+                nk[j].len = ru->kwlen[k];
+                rs->nkws++;
+            }
+            if (!ru->kwid && !(ru->kwid = calloc(ru->nkw, sizeof *ru->kwid)))
+                return TR_E_NOMEM;
+            ru->kwid[k] = j;
+            struct tr_kw *kw = &rs->kws[j];
+            if (kw->nrules && kw->rules[kw->nrules - 1] == r)
+                continue;
+            size_t *nr = realloc(kw->rules, (kw->nrules + 1) * sizeof *nr);
+            if (!nr)
+                return TR_E_NOMEM;
+            kw->rules = nr;
+            kw->rules[kw->nrules++] = r;
+        }
+    }
+    if (rs->nkws && !(rs->kworder = malloc(rs->nkws * sizeof *rs->kworder)))
+        return TR_E_NOMEM;
+    size_t o = 0;
+    for (unsigned c = 0; c < 256; c++) {
+        rs->kwb[c] = o;
+        for (size_t j = 0; j < rs->nkws; j++)
+            if (rs->kws[j].s[0] == c)
+                rs->kworder[o++] = j;
+    }
+    rs->kwb[256] = o;
+    for (size_t j = 0; j < rs->nkws; j++) {
+        struct tr_kw *kw = &rs->kws[j];
+        if (kw->len > rs->maxklen)
+            rs->maxklen = kw->len;
+        rs->first[kw->s[0]] = 1;
+        if (kw->s[0] >= 'a' && kw->s[0] <= 'z')
+            rs->first[kw->s[0] - 32] = 1;
+        if (kw->len == 1) {
+            rs->single[kw->s[0]] = 1;
+            if (kw->s[0] >= 'a' && kw->s[0] <= 'z')
+                rs->single[kw->s[0] - 32] = 1;
+            continue;
+        }
+        /* every upper/lower combination of the first 2 or 3 bytes */
+        size_t m = kw->len == 2 ? 2 : 3;
+        for (unsigned v = 0; v < (1u << m); v++) {
+            uint8_t c[3];
+            for (size_t i = 0; i < m; i++) {
+                c[i] = kw->s[i];
+                if ((v >> i & 1) && c[i] >= 'a' && c[i] <= 'z')
+                    c[i] = (uint8_t)(c[i] - 32);
+            }
+            unsigned idx = m == 2 ? (unsigned)c[0] << 8 | c[1] : tr_tri_hash(c[0], c[1], c[2]);
+            uint8_t *bm = m == 2 ? rs->pair : rs->tri;
+            bm[idx >> 3] |= (uint8_t)(1u << (idx & 7));
+        }
+    }
+    return 0;
+}
+
+int tr_rules_load(struct tr_ruleset **out, const char *const *paths,
+                  size_t npaths, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (err && errlen)
+        err[0] = 0;
+    struct tr_ruleset *rs = calloc(1, sizeof *rs);
+    if (!rs)
+        return TR_E_NOMEM;
+    rs->context = 16;
+    int rc = 0;
+    for (size_t i = 0; i < npaths && !rc; i++)
+        rc = load_path(rs, paths[i], err, errlen);
+    if (!rc && rs->n == 0) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: no rules found",
+                     npaths ? paths[0] : "(no path)");
+        rc = TR_E_RULES;
+    }
+    if (!rc)
+        rc = build_keywords(rs);
+    if (!rc) {
+        rs->mctx = pcre2_match_context_create(NULL);
+        if (!rs->mctx)
+            rc = TR_E_NOMEM;
+        else {
+            pcre2_set_match_limit(rs->mctx, TR_REDACT_MATCH_LIMIT);
+            pcre2_set_depth_limit(rs->mctx, TR_REDACT_DEPTH_LIMIT);
+            pcre2_set_heap_limit(rs->mctx, TR_REDACT_HEAP_LIMIT);
+        }
+    }
+    if (rc) {
+        if (rc == TR_E_NOMEM && err && errlen)
+            snprintf(err, errlen, "out of memory loading rules");
+        tr_rules_free(rs);
+        return rc;
+    }
+    *out = rs;
+    return 0;
+}
+
+size_t tr_rules_count(const struct tr_ruleset *rs) { return rs ? rs->n : 0; }
+
+const char *tr_rules_id(const struct tr_ruleset *rs, size_t i)
+{
+    return rs && i < rs->n ? rs->rules[i].id : NULL;
+}
+
+const char *tr_rules_description(const struct tr_ruleset *rs, size_t i)
+{
+    return rs && i < rs->n ? rs->rules[i].desc : NULL;
+}
+
+int tr_rules_action(const struct tr_ruleset *rs, size_t i)
+{
+    return rs && i < rs->n ? rs->rules[i].action : 0;
+}
+
+size_t tr_rules_window(const struct tr_ruleset *rs, size_t i)
+{
+    return rs && i < rs->n ? rs->rules[i].window : 0;
+}
+
+size_t tr_rules_file_count(const struct tr_ruleset *rs)
+{
+    return rs ? rs->nfiles : 0;
+}
+
+const char *tr_rules_file(const struct tr_ruleset *rs, size_t i)
+{
+    return rs && i < rs->nfiles ? rs->files[i] : NULL;
+}
