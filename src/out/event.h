@@ -76,6 +76,19 @@ struct tr_ev {
     int encrypted;              /* RECORD: body could not be read */
     int withheld;               /* DATA: len bytes withheld, data NULL:
                                    1 by a drop rule, 2 fail-closed (limit) */
+    int decrypted;              /* DATA: from decrypted TLS (0: cleartext TCP
+                                   or a STARTTLS preamble) */
+    /* RECORD: the original record (header included) when it travelled in
+     * cleartext (handshake, alert, change_cipher_spec before keys): safe to
+     * keep in outputs so handshake failures stay analysable.  NULL for
+     * protected records - their ciphertext never reaches an output. */
+    const uint8_t *raw;
+    size_t rawlen;
+    const char *alpn;           /* negotiated ALPN protocol, "" if none */
+    const char *verdict;        /* VERDICT: class name (ok, failed, ...) */
+    uint16_t mss[2];            /* CONN_OPEN/CLOSE: MSS announced by client/server (0 unknown) */
+    int closed[2];              /* CONN_CLOSE: per side 0 open, 1 FIN, 2 RST */
+    int tls;                    /* CONN_CLOSE/VERDICT: the connection carried TLS */
     /* CONN_OPEN */
     const struct tr_addr *cli, *srv;
     uint16_t cport, sport;

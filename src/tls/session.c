@@ -33,6 +33,7 @@ struct dirst {
     struct timeval ts;      /* time of the latest bytes */
     uint64_t first_enc_record; /* record number of first protected record */
     uint64_t dec_bytes;     /* application data decrypted */
+    int dec_started;        /* cleartext now comes from decrypted records */
     uint64_t failed_bytes;  /* protected bytes withheld (bad MAC, skipped 0-RTT) */
     struct tr_redactor *red;
     struct rctx {
@@ -130,6 +131,7 @@ const struct tr_sessions_totals *tr_sessions_totals(const struct tr_sessions *s)
 /* ---- helpers ---- */
 
 static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
+static void clear_data_dec(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
 
 static double tv_diff(struct timeval a, struct timeval b)
 {
@@ -150,6 +152,9 @@ static void emit(struct tr_sessions *S, struct sess *s, struct tr_ev *ev, int di
         o.sport = s->c->port[!s->cdir];
         o.ts = s->c->first_ts;
         o.dir = -1;
+        o.alpn = "";
+        o.mss[0] = s->c->half[s->cdir].mss;
+        o.mss[1] = s->c->half[!s->cdir].mss;
         S->sink.ev(S->sink.ctx, &o);
     }
     ev->conn = s->c->id;
@@ -158,6 +163,10 @@ static void emit(struct tr_sessions *S, struct sess *s, struct tr_ev *ev, int di
     ev->srv = &s->c->addr[!s->cdir];
     ev->cport = s->c->port[s->cdir];
     ev->sport = s->c->port[!s->cdir];
+    ev->alpn = s->hf.alpn;
+    ev->tls = s->tls;
+    ev->mss[0] = s->c->half[s->cdir].mss;
+    ev->mss[1] = s->c->half[!s->cdir].mss;
     ev->ts = ts;
     ev->rel = tv_diff(ts, s->c->first_ts);
     ev->delta = s->last_ev.tv_sec ? tv_diff(ts, s->last_ev) : ev->rel;
@@ -224,10 +233,10 @@ static int sslv2_hello(const uint8_t *p, size_t n)
 /* ---- events for records ---- */
 
 static void record_event(struct tr_sessions *S, struct sess *s, int dir, const char *title,
-                         size_t len, int encrypted)
+                         size_t len, int encrypted, const uint8_t *raw, size_t rawlen)
 {
     struct tr_ev ev = {.type = TR_EV_RECORD, .title = title, .len = len,
-                       .encrypted = encrypted, .fields = &S->fb};
+                       .encrypted = encrypted, .fields = &S->fb, .raw = raw, .rawlen = rawlen};
     ev.rec = ++s->rec_no;
     S->tot.tls_records++;
     emit(S, s, &ev, dir, s->d[dir].ts);
@@ -409,9 +418,9 @@ static void handle_record(struct tr_sessions *S, struct sess *s, int dir, const 
             const char *it = tr_name_content_type(inner);
             tr_fields_add(&S->fb, 0, "decrypted", "%s, %zu bytes", it ? it : "?", plen);
             handle_plain(S, s, dir, inner, S->plain, plen, 1);
-            record_event(S, s, dir, title, blen, 0);
+            record_event(S, s, dir, title, blen, 0, NULL, 0);
             if (inner == 23)
-                clear_data(S, s, dir, S->plain, plen);
+                clear_data_dec(S, s, dir, S->plain, plen);
             mbedtls_platform_zeroize(S->plain, plen);
             return;
         }
@@ -442,12 +451,19 @@ static void handle_record(struct tr_sessions *S, struct sess *s, int dir, const 
         } else {
             tr_fields_add(&S->fb, 0, "body", "%zu bytes, encrypted", blen);
         }
-        record_event(S, s, dir, title, blen, 1);
+        record_event(S, s, dir, title, blen, 1, NULL, 0);
         return;
     }
     s->last_rec_side = side;
     handle_plain(S, s, dir, type, body, blen, 0);
-    record_event(S, s, dir, title, blen, 0);
+    /* cleartext application data before keys is not a handshake record: it
+     * goes through redaction, never raw */
+    if (type == 23) {
+        record_event(S, s, dir, title, blen, 0, NULL, 0);
+        clear_data(S, s, dir, body, blen);
+    } else {
+        record_event(S, s, dir, title, blen, 0, rec, len);
+    }
 }
 
 static void handle_sslv2(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *rec, size_t len)
@@ -465,7 +481,7 @@ static void handle_sslv2(struct tr_sessions *S, struct sess *s, int dir, const u
     }
     s->last_msg = TR_HS_CLIENT_HELLO;
     s->last_msg_side = 0;
-    record_event(S, s, dir, "sslv2", len - 2, 0);
+    record_event(S, s, dir, "sslv2", len - 2, 0, rec, len);
 }
 
 /* ---- stream processing ---- */
@@ -475,7 +491,8 @@ static int red_emit(void *ctx, const uint8_t *data, size_t len, uint64_t in_off,
 {
     struct rctx *r = ctx;
     struct sess *s = r->s;
-    struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = len, .offset = in_off};
+    struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = len, .offset = in_off,
+                       .decrypted = s->d[r->dir].dec_started};
     if (kind == TR_EMIT_DATA)
         ev.data = data;
     else
@@ -493,7 +510,8 @@ static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uin
     struct dirst *d = &s->d[dir];
     if (!S->opts.rules) {
         /* redaction explicitly off (-R none) */
-        struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = n, .data = p};
+        struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = n, .data = p,
+                           .decrypted = d->dec_started};
         emit(S, s, &ev, dir, d->ts);
         return;
     }
@@ -513,6 +531,17 @@ static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uin
             d->red = NULL;
         }
     }
+}
+
+/* Decrypted application data: a STARTTLS preamble still held back by the
+ * redactor is released first, so that no match spans the switch to TLS. */
+static void clear_data_dec(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n)
+{
+    struct dirst *d = &s->d[dir];
+    if (!d->dec_started && d->red)
+        tr_redactor_flush(d->red);
+    d->dec_started = 1;
+    clear_data(S, s, dir, p, n);
 }
 
 static void red_flush(struct sess *s, int dir)
@@ -1097,9 +1126,14 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
                       (unsigned long long)h->gap_bytes, (unsigned long long)d->skipped);
     }
     redaction_fields(S, s);
-    struct tr_ev ev = {.type = TR_EV_VERDICT, .title = tr_verdict_name(v), .text = text, .fields = &S->fb};
+    struct tr_ev ev = {.type = TR_EV_VERDICT, .title = tr_verdict_name(v), .text = text, .fields = &S->fb,
+                       .verdict = tr_verdict_name(v)};
     emit(S, s, &ev, -1, c->last_ts);
     struct tr_ev cl = {.type = TR_EV_CONN_CLOSE, .title = "close"};
+    for (int side = 0; side < 2; side++) {
+        int dir = side == 0 ? s->cdir : !s->cdir;
+        cl.closed[side] = s->rst[dir] ? 2 : s->closed[dir] ? 1 : 0;
+    }
     emit(S, s, &cl, -1, c->last_ts);
     for (int i = 0; i < 2; i++) {
         tr_buf_free(&s->d[i].buf);
