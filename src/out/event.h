@@ -60,6 +60,26 @@ void tr_fields_hex(struct tr_fields *fb, int depth, const char *key,
 /* Direction as shown: client to server or server to client. */
 enum { TR_C2S = 0, TR_S2C = 1 };
 
+/* Numbers behind a VERDICT, for structured outputs (index 0 client, 1 server). */
+struct tr_conn_summary {
+    uint64_t segments[2], tcp_bytes[2], retransmitted[2], missing[2];
+    uint64_t gaps, gap_bytes;
+    uint64_t records[2];
+    uint64_t not_dissected[2];  /* TLS bytes skipped while resynchronising */
+    uint64_t plain[2];          /* cleartext TCP / STARTTLS preamble bytes */
+    uint64_t decrypted[2];      /* application data decrypted */
+    uint64_t encrypted[2];      /* application data that stayed encrypted */
+    uint64_t failed[2];         /* protected bytes withheld: bad MAC, skipped 0-RTT */
+    uint64_t masked, withheld;  /* redaction: bytes masked/tokenized, withheld */
+    size_t nrules;              /* per-rule counts of this connection */
+    const uint64_t *rule_matches, *rule_bytes;
+    const char *const *rule_ids;
+    uint16_t version, suite;    /* negotiated (0 if none) */
+    const char *version_name, *suite_name, *sni;
+    const char *decrypt_reason; /* why (some) records stayed encrypted, "" */
+    const char *close_reason;   /* fin, idle, evicted, end, reused */
+};
+
 struct tr_ev {
     enum tr_ev_type type;
     uint64_t conn;              /* connection number */
@@ -89,6 +109,7 @@ struct tr_ev {
     uint16_t mss[2];            /* CONN_OPEN/CLOSE: MSS announced by client/server (0 unknown) */
     int closed[2];              /* CONN_CLOSE: per side 0 open, 1 FIN, 2 RST */
     int tls;                    /* CONN_CLOSE/VERDICT: the connection carried TLS */
+    const struct tr_conn_summary *sum; /* VERDICT */
     /* CONN_OPEN */
     const struct tr_addr *cli, *srv;
     uint16_t cport, sport;

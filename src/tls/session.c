@@ -1126,9 +1126,69 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
                       (unsigned long long)h->gap_bytes, (unsigned long long)d->skipped);
     }
     redaction_fields(S, s);
+    struct tr_conn_summary sum;
+    memset(&sum, 0, sizeof sum);
+    char vb[TR_NAME_BUF], sb[TR_NAME_BUF];
+    for (int side = 0; side < 2; side++) {
+        int dir = side == 0 ? s->cdir : !s->cdir;
+        const struct tr_half *h = &c->half[dir];
+        const struct dirst *d = &s->d[dir];
+        sum.segments[side] = h->segments;
+        sum.tcp_bytes[side] = h->bytes;
+        sum.retransmitted[side] = h->dup_bytes;
+        sum.missing[side] = h->gap_bytes;
+        sum.records[side] = d->records;
+        sum.not_dissected[side] = d->skipped;
+        sum.plain[side] = d->plain_bytes;
+        sum.decrypted[side] = d->dec_bytes;
+        sum.encrypted[side] = d->enc_bytes;
+        sum.failed[side] = d->failed_bytes;
+        if (d->red) {
+            struct tr_redact_stats rst;
+            tr_redactor_stats(d->red, &rst);
+            sum.masked += rst.bytes_masked + rst.bytes_tokenized;
+            sum.withheld += rst.bytes_withheld_drop + rst.bytes_withheld_limit;
+        }
+    }
+    sum.gaps = s->gaps;
+    sum.gap_bytes = s->gap_bytes;
+    uint64_t *rm = NULL, *rb = NULL;
+    const char **ids = NULL;
+    if (S->tot.nrules) {
+        rm = calloc(S->tot.nrules, sizeof *rm);
+        rb = calloc(S->tot.nrules, sizeof *rb);
+        ids = calloc(S->tot.nrules, sizeof *ids);
+        if (rm && rb && ids) {
+            for (size_t i = 0; i < S->tot.nrules; i++) {
+                ids[i] = tr_rules_id(S->opts.rules, i);
+                for (int dir = 0; dir < 2; dir++)
+                    if (s->d[dir].red) {
+                        rm[i] += tr_redactor_rule_matches(s->d[dir].red, i);
+                        rb[i] += tr_redactor_rule_bytes(s->d[dir].red, i);
+                    }
+            }
+            sum.nrules = S->tot.nrules;
+            sum.rule_matches = rm;
+            sum.rule_bytes = rb;
+            sum.rule_ids = ids;
+        }
+    }
+    if (s->hf.sh_count || s->hf.hrr) {
+        sum.version = s->hf.version;
+        sum.suite = s->hf.suite;
+        sum.version_name = tr_version_str(s->hf.version, vb, sizeof vb);
+        sum.suite_name = tr_suite_name(s->hf.suite, sb, sizeof sb);
+    }
+    sum.sni = s->hf.sni;
+    sum.decrypt_reason = s->tc ? tr_tlscrypt_reason(s->tc) : "";
+    static const char *const close_names[] = {"fin", "idle", "evicted", "end", "reused"};
+    sum.close_reason = (unsigned)why < 5 ? close_names[why] : "?";
     struct tr_ev ev = {.type = TR_EV_VERDICT, .title = tr_verdict_name(v), .text = text, .fields = &S->fb,
-                       .verdict = tr_verdict_name(v)};
+                       .verdict = tr_verdict_name(v), .sum = &sum};
     emit(S, s, &ev, -1, c->last_ts);
+    free(rm);
+    free(rb);
+    free(ids);
     struct tr_ev cl = {.type = TR_EV_CONN_CLOSE, .title = "close"};
     for (int side = 0; side < 2; side++) {
         int dir = side == 0 ? s->cdir : !s->cdir;
