@@ -42,28 +42,32 @@ FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BIN:= $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/replay/%)
 FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 
+# Quiet by default; V=1 shows the commands.
+Q := $(if $(V),,@)
+say = $(if $(V),,@echo "  $(1)	$(2)";)
+
 .PHONY: all deps test-deps check check-build demo fuzz install clean bench
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(REQ_CPPFLAGS) $(CPPFLAGS) $(WARN) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(REQ_CPPFLAGS) $(CPPFLAGS) $(WARN) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 $(BIN): $(BUILD)/src/main.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(REQ_CPPFLAGS) -Itests/unit $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(call say,TEST,$@)$(CC) $(REQ_CPPFLAGS) -Itests/unit $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 # Fuzz targets replayed over their corpora by a plain main (tests/fuzz/replay.c).
 $(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(REQ_CPPFLAGS) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB) $(LIBS)
+	$(call say,REPLAY,$@)$(CC) $(REQ_CPPFLAGS) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB) $(LIBS)
 
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(@D)

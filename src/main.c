@@ -709,6 +709,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "tlsredact: %s\n", err);
         rc = EX_DAMAGED;
     }
+    tr_decode_flush(R.dec); /* fragments of datagrams that never completed */
     tr_flow_finish(R.flow);
     summary(&sink, tr_decode_stats(R.dec), tr_flow_stats(R.flow), tr_sessions_totals(R.sessions), R.rules);
     live_capture = NULL;

@@ -972,8 +972,9 @@ static enum tr_verdict verdict(struct sess *s, char *out, size_t n)
         done = hf->finished[0] && hf->finished[1];
     }
     if (done) {
-        snprintf(out, n, "%s: %s handshake completed, %s%s%s%s", hf->resumed ? "RESUMED" : "OK", v, cs,
-                 hf->resumed ? " (abbreviated handshake)" : "",
+        snprintf(out, n, "%s: %s handshake completed, %s%s%s%s%s", hf->resumed ? "RESUMED" : "OK", v, cs,
+                 hf->resumed ? (tls13 ? " (PSK resumption)" : " (abbreviated handshake)") : "",
+                 hf->hrr ? " after a HelloRetryRequest" : "",
                  hf->alpn[0] ? ", ALPN " : "", hf->alpn[0] ? hf->alpn : "");
         if (strlen(out) + strlen(certnote) + 1 < n)
             strcat(out, certnote);

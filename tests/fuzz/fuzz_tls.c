@@ -23,7 +23,7 @@ static void sink_ev(void *ctx, const struct tr_ev *ev)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct tr_sink sink = {sink_ev, NULL};
-    struct tr_sessions *S = tr_sessions_new(&sink);
+    struct tr_sessions *S = tr_sessions_new(&sink, NULL);
     struct tr_flow *f = S ? tr_flow_new(tr_session_flow_ops(), S) : NULL;
     if (!f) {
         tr_sessions_free(S);
