@@ -43,6 +43,9 @@ enum tr_pcapw_link { TR_PCAPW_ETHER = 0, TR_PCAPW_RAW = 1 };
 
 /* Cleartext records held per undecided TLS connection; beyond it the
  * connection is written as not decrypted (docs/pcap.md). */
+/* pdu format: bytes of an unfinished application PDU held per direction;
+ * a longer PDU is written in pieces of this size. */
+#define TR_PCAPW_PDU_MAX (64u * 1024u)
 #define TR_PCAPW_MAX_PENDING (1024u * 1024u)
 /* Server-port mappings (defaults included). */
 #define TR_PCAPW_MAX_PORTMAP 64
@@ -127,6 +130,14 @@ size_t tr_pcapw_build_tcp(uint8_t *out, size_t cap, enum tr_pcapw_link link, uin
  * 24 (=2, TCP), 25, 26, 0.  Returns its length, or 0 when cap is short. */
 size_t tr_pcapw_build_pdu_hdr(uint8_t *out, size_t cap, const char *proto, const struct tr_addr *src,
                               const struct tr_addr *dst, uint16_t sport, uint16_t dport);
+/* Length of the first whole application PDU at p (n bytes) of protocol
+ * `proto` (a tr_pcapw_proto_name() value) sent by the client (client=1) or
+ * server, at_start when p is the start of that side's stream: > 0 its
+ * length, 0 when more bytes are needed (*total = its full length when known,
+ * else 0), -1 when p is not at a PDU start.  Protocols without framing
+ * return n. */
+long tr_pcapw_pdu_len(const char *proto, int client, int at_start, const uint8_t *p, size_t n,
+                      uint64_t *total);
 /* Protocol name for a PDU: from ALPN (h2 -> http2, http/1.x -> http, ...),
  * else from the server port, else "data". */
 const char *tr_pcapw_proto_name(const char *alpn, uint16_t sport);

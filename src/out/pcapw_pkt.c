@@ -3,6 +3,7 @@
  * checksum over the pseudo-header (RFC 1071, RFC 8200 8.1). */
 #include "out/pcapw.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/err.h"

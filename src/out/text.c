@@ -5,9 +5,18 @@
 #include <string.h>
 #include <time.h>
 
+/* Consecutive cleartext pieces of one connection direction are printed as
+ * one block (the redactor releases data in pieces); bounded. */
+#define PEND_MAX 65536
+
 struct tr_text {
     FILE *out;
     struct tr_text_opts opts;
+    uint64_t pend_conn;
+    int pend_dir;
+    double pend_rel, pend_delta;
+    size_t pend_len;
+    unsigned char pend[PEND_MAX];
 };
 
 struct tr_text *tr_text_new(FILE *out, const struct tr_text_opts *opts)
@@ -21,7 +30,40 @@ struct tr_text *tr_text_new(FILE *out, const struct tr_text_opts *opts)
     return t;
 }
 
-void tr_text_free(struct tr_text *t) { free(t); }
+static void flush_data(struct tr_text *t)
+{
+    FILE *o = t->out;
+    if (!t->pend_len)
+        return;
+    fprintf(o, "%llu     %.4f (%.4f)  %s  data, %zu bytes\n", (unsigned long long)t->pend_conn, t->pend_rel,
+            t->pend_delta, t->pend_dir == 0 ? "C>S" : "S>C", t->pend_len);
+    /* redacted cleartext, line by line with non-printables escaped */
+    fputs("    ---\n    ", o);
+    for (size_t i = 0; i < t->pend_len; i++) {
+        unsigned char c = t->pend[i];
+        if (c == '\n')
+            fputs(i + 1 < t->pend_len ? "\n    " : "\n", o);
+        else if (c == '\r')
+            continue;
+        else if (c == '\t' || (c >= 0x20 && c < 0x7f))
+            fputc(c, o);
+        else
+            fprintf(o, "\\x%02x", c);
+    }
+    if (t->pend[t->pend_len - 1] != '\n')
+        fputc('\n', o);
+    fputs("    ---\n", o);
+    memset(t->pend, 0, t->pend_len);
+    t->pend_len = 0;
+}
+
+void tr_text_free(struct tr_text *t)
+{
+    if (!t)
+        return;
+    flush_data(t);
+    free(t);
+}
 
 static void put_time(FILE *o, struct timeval ts)
 {
@@ -61,6 +103,8 @@ static void ev(void *ctx, const struct tr_ev *e)
     struct tr_text *t = ctx;
     FILE *o = t->out;
     char a[64], b[64];
+    if (e->type != TR_EV_DATA || e->withheld)
+        flush_data(t);
     switch (e->type) {
     case TR_EV_CONN_OPEN:
         if (t->opts.verdicts_only)
@@ -89,24 +133,24 @@ static void ev(void *ctx, const struct tr_ev *e)
         }
         if (!e->data)
             break;
-        fprintf(o, "%llu     %.4f (%.4f)  %s  data, %zu bytes\n", (unsigned long long)e->conn, e->rel,
-                e->delta, dirs(e->dir), e->len);
-        /* redacted cleartext, line by line with non-printables escaped */
-        fputs("    ---\n    ", o);
-        for (size_t i = 0; i < e->len; i++) {
-            unsigned char c = e->data[i];
-            if (c == '\n')
-                fputs(i + 1 < e->len ? "\n    " : "\n", o);
-            else if (c == '\r')
-                continue;
-            else if (c == '\t' || (c >= 0x20 && c < 0x7f))
-                fputc(c, o);
-            else
-                fprintf(o, "\\x%02x", c);
+        if (t->pend_len && (t->pend_conn != e->conn || t->pend_dir != e->dir))
+            flush_data(t);
+        for (size_t off = 0; off < e->len;) {
+            if (!t->pend_len) {
+                t->pend_conn = e->conn;
+                t->pend_dir = e->dir;
+                t->pend_rel = e->rel;
+                t->pend_delta = e->delta;
+            }
+            size_t k = e->len - off;
+            if (k > PEND_MAX - t->pend_len)
+                k = PEND_MAX - t->pend_len;
+            memcpy(t->pend + t->pend_len, e->data + off, k);
+            t->pend_len += k;
+            off += k;
+            if (t->pend_len == PEND_MAX)
+                flush_data(t);
         }
-        if (e->len && e->data[e->len - 1] != '\n')
-            fputc('\n', o);
-        fputs("    ---\n", o);
         break;
     case TR_EV_GAP:
         if (t->opts.verdicts_only)

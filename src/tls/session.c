@@ -64,6 +64,7 @@ struct sess {
     int alert_after;        /* last handshake message before it */
     int alert_after_side;
     uint64_t alert_after_prot; /* protected records of the peer before the alert */
+    int alert_after_done;      /* the handshake had completed when it came */
     int enc_alert[2];       /* protected alerts by side */
     int enc_alert_before_done[2];
     /* handshake progress */
@@ -266,6 +267,7 @@ static void alert_fields(struct tr_sessions *S, struct sess *s, int dir, const u
             s->alert_after = s->last_msg;
             s->alert_after_side = s->last_msg_side;
             s->alert_after_prot = s->protected_recs[!side];
+            s->alert_after_done = s->hf.finished[0] && s->hf.finished[1];
         }
     }
     if (n % 2)
@@ -397,7 +399,10 @@ static void handle_record(struct tr_sessions *S, struct sess *s, int dir, const 
     d->records++;
     uint64_t rec_no = s->rec_no + 1;
     int tls13 = s->hf.version == 0x0304 && (s->hf.sh_count > 0 || s->hf.hrr > 0);
-    int prot = d->encrypted && !(type == 20) && !(type == 21 && blen == 2);
+    /* A 2-byte alert is cleartext only where the peer may still send one in
+     * clear: TLS 1.3 before this side finished its handshake.  Under TLS
+     * <= 1.2 keys (after change_cipher_spec) every record is protected. */
+    int prot = d->encrypted && !(type == 20) && !(type == 21 && blen == 2 && tls13 && !s->hf.finished[side]);
     /* 0-RTT: client records of type application_data right after a
      * ClientHello that offered early data, before any ServerHello */
     if (!prot && type == 23 && side == 0 && s->hf.ch_early_data && s->hf.sh_count == 0 && s->tc)
@@ -887,7 +892,13 @@ static enum tr_verdict verdict(struct sess *s, char *out, size_t n)
     const char *v = tr_version_str(hf->version, vb, sizeof vb);
     const char *cs = tr_suite_name(hf->suite, csb, sizeof csb);
 
-    if (s->fatal) {
+    char late_alert[160] = "";
+    if (s->fatal && s->alert_after_done) {
+        /* the handshake succeeded; the alert ended the session later */
+        snprintf(late_alert, sizeof late_alert, "; then the %s sent %s alert %s", side_name(s->alert_side),
+                 s->alert_level == 2 ? "fatal" : "warning", tr_alert_str(s->alert_desc, a, sizeof a));
+    }
+    if (s->fatal && !s->alert_after_done) {
         const char *after = s->alert_after >= 0 ? tr_hs_name(s->alert_after, b, sizeof b) : NULL;
         char hint[300] = "";
         uint8_t d = s->alert_desc;
@@ -976,6 +987,8 @@ static enum tr_verdict verdict(struct sess *s, char *out, size_t n)
                  hf->resumed ? (tls13 ? " (PSK resumption)" : " (abbreviated handshake)") : "",
                  hf->hrr ? " after a HelloRetryRequest" : "",
                  hf->alpn[0] ? ", ALPN " : "", hf->alpn[0] ? hf->alpn : "");
+        if (strlen(out) + strlen(late_alert) + 1 < n)
+            strcat(out, late_alert);
         if (strlen(out) + strlen(certnote) + 1 < n)
             strcat(out, certnote);
         if (strlen(out) + strlen(gap) + 1 < n)
