@@ -196,14 +196,19 @@ static int plausible_hdr(const uint8_t *p, int allow_empty)
     return allow_empty || len > 0;
 }
 
-/* Start of a TLS handshake record carrying a hello: used to find TLS after a
- * cleartext preamble (STARTTLS). */
-static int hello_hdr(const uint8_t *p, size_t n, int want_client)
+/* Start of TLS after a cleartext preamble (STARTTLS): the client's
+ * ClientHello record; on the server side a ServerHello, or - once the client
+ * has switched - an alert record refusing it. */
+static int hello_hdr(const uint8_t *p, size_t n, int want_client, int peer_switched)
 {
     if (n < 6)
         return -1; /* need more */
-    return p[0] == 22 && p[1] == 3 && p[2] <= 4 && ((p[3] << 8) | p[4]) >= 4 &&
-           p[5] == (want_client ? 1 : 2);
+    if (p[1] != 3 || p[2] > 4)
+        return 0;
+    size_t len = ((size_t)p[3] << 8) | p[4];
+    if (p[0] == 22)
+        return len >= 4 && p[5] == (want_client ? 1 : 2);
+    return !want_client && peer_switched && p[0] == 21 && len == 2 && (p[5] == 1 || p[5] == 2);
 }
 
 /* When a capture starts mid-connection, is the record at p a cleartext
@@ -301,7 +306,9 @@ static void handshake_bytes(struct tr_sessions *S, struct sess *s, int dir, cons
             break;
         uint8_t type = m[0];
         /* the ClientHello decides who the client is */
-        if (type == TR_HS_CLIENT_HELLO && !s->cdir_fixed) {
+        /* the first ClientHello decides who the client is, whatever the
+         * TCP handshake suggested (its SYN may not have been captured) */
+        if (type == TR_HS_CLIENT_HELLO && (!s->cdir_fixed || (s->hf.ch_count == 0 && dir != s->cdir))) {
             s->cdir = dir;
             s->cdir_fixed = 1;
             side = 0;
@@ -630,7 +637,7 @@ static void process(struct tr_sessions *S, struct sess *s, int dir)
             int found = 0;
             int want_client = dir == s->cdir;
             if (d->at_boundary && pos == 0) {
-                int h = hello_hdr(p, n, want_client);
+                int h = hello_hdr(p, n, want_client, s->starttls);
                 if (h == 1) {
                     emit_to = 0;
                     found = 1;
@@ -641,7 +648,7 @@ static void process(struct tr_sessions *S, struct sess *s, int dir)
             for (size_t i = 0; i < n && !found; i++) {
                 if (p[i] != '\n' && p[i] != '>')
                     continue;
-                int h = hello_hdr(p + i + 1, n - i - 1, want_client);
+                int h = hello_hdr(p + i + 1, n - i - 1, want_client, s->starttls);
                 if (h == 1) {
                     emit_to = i + 1;
                     resume = i + 1;
