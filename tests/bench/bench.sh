@@ -39,7 +39,7 @@ make_capture() { # name, megabytes of application data, cipher
 }
 
 make_capture small 50 ECDHE-RSA-AES128-GCM-SHA256
-make_capture large 250 ECDHE-RSA-AES128-GCM-SHA256
+make_capture large 300 ECDHE-RSA-AES128-GCM-SHA256
 
 run() { # label, capture, args...
     local label=$1 cap=$2; shift 2
