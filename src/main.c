@@ -23,6 +23,7 @@
 #include "decode/decode.h"
 #include "flow/flow.h"
 #include "out/export.h"
+#include "out/pcapw.h"
 #include "out/text.h"
 #include "redact/redact.h"
 #include "tls/dsb.h"
@@ -63,6 +64,9 @@ struct cli {
     int test_rules;                 /* --test-rules [FILE...] */
     const char *export_dir;
     int no_dsb;
+    const char *pcap_out;           /* -w FILE */
+    struct tr_pcapw_opts pcap;      /* --pcap-format, --pcap-link */
+    struct tr_portmap portmap;      /* --port-map */
 };
 
 static struct tr_capture *volatile live_capture; /* for SIGINT/SIGTERM only */
@@ -104,6 +108,13 @@ static void usage(FILE *o)
           "  -q, --verdicts     print connection headers, verdicts and the summary only\n"
           "  --export-streams DIR  write each connection's redacted cleartext to\n"
           "                     DIR/N-CLIENT.PORT-SERVER.PORT.c2s and .s2c\n"
+          "  -w FILE            write a decrypted, redacted pcap (never keys or ciphertext)\n"
+          "  --pcap-format tcp|pdu  tcp: synthesized cleartext TCP conversations (default);\n"
+          "                     pdu: Wireshark exported PDUs (link type 252)\n"
+          "  --pcap-link ether|raw  link type of the tcp format (default ether)\n"
+          "  --port-map SPEC    server ports of decrypted connections: FROM:TO,... added to\n"
+          "                     443:80,8443:8080,993:143,995:110,465:25,636:389,853:53,990:21,\n"
+          "                     5061:5060; FROM:FROM removes one; none = keep every port\n"
           "  --no-progress      no progress indicator on standard error\n"
           "Other:\n"
           "  -h, --help         this help\n"
@@ -138,13 +149,17 @@ static char *join_args(int argc, char **argv)
 static void parse_args(struct cli *cli, int argc, char **argv)
 {
     enum { OPT_NO_PROGRESS = 256, OPT_KEYPW, OPT_PSK, OPT_TOKEN, OPT_MASK, OPT_TEST_RULES, OPT_EXPORT,
-           OPT_NO_DSB };
+           OPT_NO_DSB, OPT_PCAP_FORMAT, OPT_PCAP_LINK, OPT_PORT_MAP };
     static const struct option longopts[] = {
         {"key", required_argument, NULL, 'k'},
         {"keylog", required_argument, NULL, 'l'},
         {"key-password-file", required_argument, NULL, OPT_KEYPW},
         {"psk", required_argument, NULL, OPT_PSK},
         {"no-dsb", no_argument, NULL, OPT_NO_DSB},
+        {"write", required_argument, NULL, 'w'},
+        {"pcap-format", required_argument, NULL, OPT_PCAP_FORMAT},
+        {"pcap-link", required_argument, NULL, OPT_PCAP_LINK},
+        {"port-map", required_argument, NULL, OPT_PORT_MAP},
         {"rules", required_argument, NULL, 'R'},
         {"token-key", required_argument, NULL, OPT_TOKEN},
         {"mask-char", required_argument, NULL, OPT_MASK},
@@ -161,9 +176,11 @@ static void parse_args(struct cli *cli, int argc, char **argv)
     };
     memset(cli, 0, sizeof *cli);
     cli->progress = -1;
+    tr_portmap_default(&cli->portmap);
+    cli->pcap.map = &cli->portmap;
     int c;
     /* '+': stop at the first non-option, which starts the filter expression */
-    while ((c = getopt_long(argc, argv, "+r:i:o:qhVk:l:R:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:i:o:qhVk:l:R:w:", longopts, NULL)) != -1) {
         switch (c) {
         case 'k':
             if (cli->nkeys == MAX_LIST) die_usage("too many -k options");
@@ -179,6 +196,21 @@ static void parse_args(struct cli *cli, int argc, char **argv)
             break;
         case OPT_KEYPW: cli->key_password_file = optarg; break;
         case OPT_NO_DSB: cli->no_dsb = 1; break;
+        case 'w': cli->pcap_out = optarg; break;
+        case OPT_PCAP_FORMAT:
+            if (tr_pcapw_parse_format(optarg, &cli->pcap.format) != 0)
+                die_usage("--pcap-format takes tcp or pdu");
+            break;
+        case OPT_PCAP_LINK:
+            if (tr_pcapw_parse_link(optarg, &cli->pcap.link) != 0)
+                die_usage("--pcap-link takes ether or raw");
+            break;
+        case OPT_PORT_MAP: {
+            char perr[256];
+            if (tr_portmap_parse(&cli->portmap, optarg, perr, sizeof perr) != 0)
+                die_usage(perr);
+            break;
+        }
         case 'R':
             if (strcmp(optarg, "none") == 0) {
                 cli->rules_none = 1;
@@ -539,7 +571,7 @@ static int run_test_rules(const struct cli *cli)
 
 /* Sends each event to several sinks. */
 struct tee {
-    struct tr_sink s[4];
+    struct tr_sink s[8];
     size_t n;
 };
 
@@ -559,6 +591,7 @@ struct run {
     FILE *out;
     struct tr_text *text;
     struct tr_export *exp;
+    struct tr_pcapw *pcapw;
     struct tr_sessions *sessions;
     struct tr_flow *flow;
     struct tr_decoder *dec;
@@ -571,6 +604,7 @@ static void run_free(struct run *r)
     tr_sessions_free(r->sessions);
     tr_text_free(r->text);
     tr_export_free(r->exp);
+    tr_pcapw_free(r->pcapw); /* removes the temporary file unless finished */
     if (r->out && r->out != stdout)
         fclose(r->out);
     tr_rules_free(r->rules);
@@ -668,6 +702,15 @@ int main(int argc, char **argv)
         }
         tee.s[tee.n++] = tr_export_sink(R.exp);
     }
+    if (cli.pcap_out) {
+        R.pcapw = tr_pcapw_new(cli.pcap_out, &cli.pcap, err, sizeof err);
+        if (!R.pcapw) {
+            fprintf(stderr, "tlsredact: -w %s\n", err);
+            rc = EX_RUNTIME;
+            goto done;
+        }
+        tee.s[tee.n++] = tr_pcapw_sink(R.pcapw);
+    }
     struct tr_sink sink = {.ev = tee_ev, .ctx = &tee};
     R.sessions = R.text ? tr_sessions_new(&sink, &sopts) : NULL;
     R.flow = R.sessions ? tr_flow_new(tr_session_flow_ops(), R.sessions) : NULL;
@@ -730,6 +773,14 @@ int main(int argc, char **argv)
     if (R.exp) {
         tr_export_free(R.exp); /* closes the last files */
         R.exp = NULL;
+    }
+    if (R.pcapw) {
+        if (tr_pcapw_finish(R.pcapw, err, sizeof err) != 0) {
+            fprintf(stderr, "tlsredact: %s\n", err);
+            rc = EX_RUNTIME;
+        }
+        tr_pcapw_free(R.pcapw);
+        R.pcapw = NULL;
     }
 done:
     run_free(&R);

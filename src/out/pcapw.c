@@ -252,6 +252,8 @@ static void free_pending(struct conn *c)
     while (c->ph) {
         struct pend *p = c->ph;
         c->ph = p->next;
+        if (p->kind != P_GAP)
+            memset(p->data, 0, p->len); /* held cleartext */
         free(p);
     }
     c->pt = NULL;
@@ -755,5 +757,7 @@ void tr_pcapw_free(struct tr_pcapw *w)
         free(w->tmp);
     }
     free(w->path);
+    memset(w->cbuf, 0, sizeof w->cbuf);
+    memset(w->pkt, 0, sizeof w->pkt);
     free(w);
 }
