@@ -7,6 +7,7 @@
 #include "tls/names.h"
 #include "tls/suites.h"
 #include "tls/tlscrypt.h"
+#include "proto/h2mask.h"
 
 #include <mbedtls/platform_util.h>
 #include <stdio.h>
@@ -36,6 +37,8 @@ struct dirst {
     int dec_started;        /* cleartext now comes from decrypted records */
     uint64_t failed_bytes;  /* protected bytes withheld (bad MAC, skipped 0-RTT) */
     struct tr_redactor *red;
+    int h2_decided, h2_on;  /* HTTP/2: header blocks masked (fail closed) */
+    struct tr_h2mask h2;
     struct rctx {
         struct tr_sessions *S;
         struct sess *s;
@@ -78,6 +81,7 @@ struct sess {
     uint64_t gaps, gap_bytes, first_gap_off;
     int first_gap_side;
     int malformed;
+    int h2c;                /* HTTP/2 with prior knowledge (client preface seen) */
 };
 
 struct tr_sessions {
@@ -86,6 +90,7 @@ struct tr_sessions {
     struct tr_sessions_totals tot;
     struct tr_fields fb;
     uint8_t plain[TR_TLS_MAX_RECORD + 256]; /* decrypted record, wiped after use */
+    uint8_t scratch[65536];                 /* cleartext being masked, wiped after use */
 };
 
 static const char *const verdict_names[TR_V_COUNT] = {
@@ -132,6 +137,7 @@ const struct tr_sessions_totals *tr_sessions_totals(const struct tr_sessions *s)
 /* ---- helpers ---- */
 
 static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
+static void clear_push(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
 static void clear_data_dec(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
 
 static double tv_diff(struct timeval a, struct timeval b)
@@ -527,6 +533,36 @@ static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uin
         emit(S, s, &ev, dir, d->ts);
         return;
     }
+    if (!d->h2_decided) {
+        d->h2_decided = 1;
+        int client = side_of(s, dir) == 0;
+        if (!strcmp(s->hf.alpn, "h2") || (!client && s->h2c))
+            d->h2_on = 1;
+        else if (client && n >= 3 && memcmp(p, "PRI", 3) == 0)
+            d->h2_on = s->h2c = 1;
+        if (d->h2_on)
+            tr_h2mask_init(&d->h2, client);
+    }
+    if (d->h2_on) {
+        /* HPACK hides header text from the rules: mask header blocks first */
+        while (n) {
+            size_t k = n < sizeof S->scratch ? n : sizeof S->scratch;
+            memcpy(S->scratch, p, k);
+            tr_h2mask_apply(&d->h2, S->scratch, k);
+            clear_push(S, s, dir, S->scratch, k);
+            mbedtls_platform_zeroize(S->scratch, k);
+            p += k;
+            n -= k;
+        }
+        return;
+    }
+    clear_push(S, s, dir, p, n);
+}
+
+/* Pushes cleartext into the direction's redactor (created on first use). */
+static void clear_push(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n)
+{
+    struct dirst *d = &s->d[dir];
     if (!d->red) {
         d->rc.S = S;
         d->rc.s = s;
@@ -825,6 +861,8 @@ static void on_gap(void *ctx, struct tr_conn *c, int dir, uint64_t off, uint64_t
     tr_buf_reset(&d->buf);
     tr_buf_reset(&d->hs);
     red_flush(s, dir); /* no match spans a gap */
+    if (d->h2_on)
+        tr_h2mask_gap(&d->h2);
     if (s->tc)
         tr_tlscrypt_gap(s->tc, side_of(s, dir));
     d->ts = ts;
@@ -1080,6 +1118,10 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s)
     tr_fields_add(&S->fb, 0, "redaction", "%llu bytes masked, %llu bytes withheld%s",
                   (unsigned long long)masked, (unsigned long long)withheld,
                   lim ? " (regex limits hit: withheld, fail closed)" : "");
+    uint64_t h2 = s->d[0].h2.masked + s->d[1].h2.masked;
+    if (s->d[0].h2_on || s->d[1].h2_on)
+        tr_fields_add(&S->fb, 1, "http2-header-blocks", "%llu bytes masked (HPACK is not decoded: header blocks are "
+                      "withheld, fail closed)", (unsigned long long)h2);
     for (size_t i = 0; i < S->tot.nrules; i++) {
         uint64_t m = 0, b = 0;
         for (int dir = 0; dir < 2; dir++) {
