@@ -42,10 +42,10 @@ static uint8_t int_byte(size_t v, size_t k)
         return (uint8_t)v;
     if (k == 0)
         return 127;
+    size_t total = int_len(v);
     v -= 127;
     for (size_t j = 1; j < k; j++)
         v >>= 7;
-    size_t total = int_len(v + 127);
     return (uint8_t)((v & 0x7f) | (k + 1 < total ? 0x80 : 0));
 }
 
