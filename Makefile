@@ -91,10 +91,11 @@ check: test-deps
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
-	./$(BIN) -r tests/fixtures/demo.pcap
+	./$(BIN) -r tests/fixtures/demo.pcap -l tests/fixtures/demo.keylog
 
 bench: $(BIN)
 	tests/bench/bench.sh ./$(BIN)
+	tests/bench/redact_bench.sh
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(MANDIR)

@@ -23,6 +23,8 @@
 #include "decode/decode.h"
 #include "flow/flow.h"
 #include "out/export.h"
+#include "out/json.h"
+#include "out/report.h"
 #include "out/pcapw.h"
 #include "out/text.h"
 #include "redact/redact.h"
@@ -67,6 +69,8 @@ struct cli {
     const char *pcap_out;           /* -w FILE */
     struct tr_pcapw_opts pcap;      /* --pcap-format, --pcap-link */
     struct tr_portmap portmap;      /* --port-map */
+    const char *json_file;          /* --json FILE */
+    const char *report_file;        /* --report FILE */
 };
 
 static struct tr_capture *volatile live_capture; /* for SIGINT/SIGTERM only */
@@ -108,6 +112,8 @@ static void usage(FILE *o)
           "  -q, --verdicts     print connection headers, verdicts and the summary only\n"
           "  --export-streams DIR  write each connection's redacted cleartext to\n"
           "                     DIR/N-CLIENT.PORT-SERVER.PORT.c2s and .s2c\n"
+          "  --json FILE        write every event as JSON Lines (docs/json.md)\n"
+          "  --report FILE      write the audit report (docs/report.md); summary on stderr\n"
           "  -w FILE            write a decrypted, redacted pcap (never keys or ciphertext)\n"
           "  --pcap-format tcp|pdu  tcp: synthesized cleartext TCP conversations (default);\n"
           "                     pdu: Wireshark exported PDUs (link type 252)\n"
@@ -149,13 +155,15 @@ static char *join_args(int argc, char **argv)
 static void parse_args(struct cli *cli, int argc, char **argv)
 {
     enum { OPT_NO_PROGRESS = 256, OPT_KEYPW, OPT_PSK, OPT_TOKEN, OPT_MASK, OPT_TEST_RULES, OPT_EXPORT,
-           OPT_NO_DSB, OPT_PCAP_FORMAT, OPT_PCAP_LINK, OPT_PORT_MAP };
+           OPT_NO_DSB, OPT_PCAP_FORMAT, OPT_PCAP_LINK, OPT_PORT_MAP, OPT_JSON, OPT_REPORT };
     static const struct option longopts[] = {
         {"key", required_argument, NULL, 'k'},
         {"keylog", required_argument, NULL, 'l'},
         {"key-password-file", required_argument, NULL, OPT_KEYPW},
         {"psk", required_argument, NULL, OPT_PSK},
         {"no-dsb", no_argument, NULL, OPT_NO_DSB},
+        {"json", required_argument, NULL, OPT_JSON},
+        {"report", required_argument, NULL, OPT_REPORT},
         {"write", required_argument, NULL, 'w'},
         {"pcap-format", required_argument, NULL, OPT_PCAP_FORMAT},
         {"pcap-link", required_argument, NULL, OPT_PCAP_LINK},
@@ -196,6 +204,8 @@ static void parse_args(struct cli *cli, int argc, char **argv)
             break;
         case OPT_KEYPW: cli->key_password_file = optarg; break;
         case OPT_NO_DSB: cli->no_dsb = 1; break;
+        case OPT_JSON: cli->json_file = optarg; break;
+        case OPT_REPORT: cli->report_file = optarg; break;
         case 'w': cli->pcap_out = optarg; break;
         case OPT_PCAP_FORMAT:
             if (tr_pcapw_parse_format(optarg, &cli->pcap.format) != 0)
@@ -592,6 +602,8 @@ struct run {
     struct tr_text *text;
     struct tr_export *exp;
     struct tr_pcapw *pcapw;
+    struct tr_json *json;
+    struct tr_report *report;
     struct tr_sessions *sessions;
     struct tr_flow *flow;
     struct tr_decoder *dec;
@@ -605,6 +617,8 @@ static void run_free(struct run *r)
     tr_text_free(r->text);
     tr_export_free(r->exp);
     tr_pcapw_free(r->pcapw); /* removes the temporary file unless finished */
+    tr_json_free(r->json);     /* removes an unfinished temporary file */
+    tr_report_free(r->report); /* idem */
     if (r->out && r->out != stdout)
         fclose(r->out);
     tr_rules_free(r->rules);
@@ -612,6 +626,36 @@ static void run_free(struct run *r)
     tr_redact_wipe(r->token_key, sizeof r->token_key);
     if (r->cap)
         tr_capture_close(r->cap);
+}
+
+/* The options of this run, for the audit report: file names and bindings
+ * only (no password, no PSK, no key bytes). */
+static int report_options(struct tr_report *rep, const struct cli *cli)
+{
+    int e = 0;
+    if (cli->read_file) e |= tr_report_option(rep, "-r", cli->read_file);
+    if (cli->iface) e |= tr_report_option(rep, "-i", cli->iface);
+    for (size_t i = 0; i < cli->nkeys; i++) e |= tr_report_option(rep, "-k", cli->keys[i]);
+    for (size_t i = 0; i < cli->nkeylogs; i++) e |= tr_report_option(rep, "-l", cli->keylogs[i]);
+    for (size_t i = 0; i < cli->npsks; i++) e |= tr_report_option(rep, "--psk", "(hidden)");
+    if (cli->key_password_file) e |= tr_report_option(rep, "--key-password-file", cli->key_password_file);
+    if (cli->no_dsb) e |= tr_report_option(rep, "--no-dsb", NULL);
+    if (cli->rules_none) e |= tr_report_option(rep, "-R", "none");
+    for (size_t i = 0; i < cli->nrules; i++) e |= tr_report_option(rep, "-R", cli->rules[i]);
+    if (cli->token_key_file) e |= tr_report_option(rep, "--token-key", cli->token_key_file);
+    if (cli->mask_char) {
+        char m[2] = {cli->mask_char, 0};
+        e |= tr_report_option(rep, "--mask-char", m);
+    }
+    if (cli->out_file) e |= tr_report_option(rep, "-o", cli->out_file);
+    if (cli->verdicts_only) e |= tr_report_option(rep, "-q", NULL);
+    if (cli->export_dir) e |= tr_report_option(rep, "--export-streams", cli->export_dir);
+    if (cli->pcap_out) e |= tr_report_option(rep, "-w", cli->pcap_out);
+    if (cli->pcap_out) e |= tr_report_option(rep, "--pcap-format", cli->pcap.format == TR_PCAPW_PDU ? "pdu" : "tcp");
+    if (cli->json_file) e |= tr_report_option(rep, "--json", cli->json_file);
+    if (cli->report_file) e |= tr_report_option(rep, "--report", cli->report_file);
+    if (cli->filter) e |= tr_report_option(rep, "filter", cli->filter);
+    return e ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -711,6 +755,36 @@ int main(int argc, char **argv)
         }
         tee.s[tee.n++] = tr_pcapw_sink(R.pcapw);
     }
+    if (cli.json_file) {
+        R.json = tr_json_new(cli.json_file, NULL, err, sizeof err);
+        if (!R.json) {
+            fprintf(stderr, "tlsredact: --json %s\n", err);
+            rc = EX_RUNTIME;
+            goto done;
+        }
+        tee.s[tee.n++] = tr_json_sink(R.json);
+    }
+    if (cli.report_file) {
+        R.report = tr_report_new(cli.report_file, err, sizeof err);
+        if (!R.report || report_options(R.report, &cli) != 0 || tr_report_rules(R.report, R.rules) != 0) {
+            fprintf(stderr, "tlsredact: --report %s\n", R.report ? "out of memory" : err);
+            rc = EX_RUNTIME;
+            goto done;
+        }
+        tr_report_input(R.report, cli.read_file, cli.iface);
+        if (cli.rules_none)
+            tr_report_note(R.report, "redaction OFF (-R none): cleartext written as it is");
+        if (cli.out_file)
+            tr_report_output(R.report, "transcript", cli.out_file);
+        if (cli.json_file)
+            tr_report_output(R.report, "json", cli.json_file);
+        if (cli.pcap_out) {
+            tr_report_output(R.report, "pcap", cli.pcap_out);
+            for (size_t i = 0; i < cli.portmap.n; i++)
+                tr_report_port_map(R.report, cli.portmap.from[i], cli.portmap.to[i]);
+        }
+        tee.s[tee.n++] = tr_report_sink(R.report);
+    }
     struct tr_sink sink = {.ev = tee_ev, .ctx = &tee};
     R.sessions = R.text ? tr_sessions_new(&sink, &sopts) : NULL;
     R.flow = R.sessions ? tr_flow_new(tr_session_flow_ops(), R.sessions) : NULL;
@@ -781,6 +855,21 @@ int main(int argc, char **argv)
         }
         tr_pcapw_free(R.pcapw);
         R.pcapw = NULL;
+    }
+    if (R.json && tr_json_finish(R.json, err, sizeof err) != 0) {
+        fprintf(stderr, "tlsredact: %s\n", err);
+        rc = EX_RUNTIME;
+    }
+    if (R.report) {
+        if (rc == EX_DAMAGED)
+            tr_report_note(R.report, "input damaged: what could be read was processed");
+        /* last: every other output is closed, so the hashes are final */
+        if (tr_report_finish(R.report, rc, err, sizeof err) != 0) {
+            fprintf(stderr, "tlsredact: %s\n", err);
+            rc = EX_RUNTIME;
+        } else {
+            tr_report_print_summary(R.report, stderr);
+        }
     }
 done:
     run_free(&R);

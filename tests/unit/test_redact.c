@@ -1,0 +1,508 @@
+/* test_redact.c - rule parser (every error path), validators, actions,
+ * overlap merging, hold-back window, limits, and the default packs'
+ * embedded examples. */
+#include "core/err.h"
+#include "redact/internal.h"
+#include "tt.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmpdir[] = "/tmp/tr_redact_XXXXXX";
+
+static const char *root(void)
+{
+    const char *r = getenv("TR_ROOT");
+    return r ? r : ".";
+}
+
+static const char *write_file(const char *name, const char *text)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return NULL;
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static struct tr_ruleset *load_text(const char *text, char *err, size_t errlen,
+                                    int *rc)
+{
+    const char *p = write_file("t.rules", text);
+    struct tr_ruleset *rs = NULL;
+    *rc = tr_rules_load(&rs, &p, 1, err, errlen);
+    return rs;
+}
+
+/* Collects the output stream. */
+struct out {
+    uint8_t data[1 << 16];
+    size_t len;
+    size_t withheld_drop, withheld_limit;
+    uint64_t next_off; /* checks in_off continuity */
+    int off_bad;
+};
+
+static int emit(void *ctx, const uint8_t *d, size_t n, uint64_t off, int kind)
+{
+    struct out *o = ctx;
+    if (off != o->next_off)
+        o->off_bad = 1;
+    o->next_off = off + n;
+    if (kind == TR_EMIT_DATA) {
+        if (o->len + n > sizeof o->data)
+            return TR_E_LIMIT;
+        memcpy(o->data + o->len, d, n);
+        o->len += n;
+    } else if (kind == TR_EMIT_WITHHELD_DROP) {
+        o->withheld_drop += n;
+    } else {
+        o->withheld_limit += n;
+    }
+    return 0;
+}
+
+static const uint8_t key1[32] = {1, 2, 3};
+static const uint8_t key2[32] = {9, 9, 9};
+
+/* Redacts s with rules text; returns output as a NUL-terminated string in a
+ * static buffer. */
+static struct out OUT;
+static const char *redact_with(const char *rules, const char *s,
+                               const uint8_t *key, char mask)
+{
+    char err[512];
+    int rc;
+    struct tr_ruleset *rs = load_text(rules, err, sizeof err, &rc);
+    memset(&OUT, 0, sizeof OUT);
+    if (!rs) {
+        printf("  load: %s\n", err);
+        return "";
+    }
+    struct tr_redact_opts o = {mask, key};
+    struct tr_redactor *R = tr_redactor_new(rs, &o, emit, &OUT);
+    if (tr_redactor_push(R, (const uint8_t *)s, strlen(s)) ||
+        tr_redactor_flush(R))
+        printf("  push failed\n");
+    tr_redactor_free(R);
+    tr_rules_free(rs);
+    OUT.data[OUT.len < sizeof OUT.data ? OUT.len : sizeof OUT.data - 1] = 0;
+    return (const char *)OUT.data;
+}
+
+struct err_case {
+    const char *text;
+    const char *want; /* substring of the message, after "t.rules:" */
+};
+
+static void test_parser_errors(void)
+{
+    static const struct err_case cases[] = {
+        {"pattern x\n", ":1: 'pattern' outside a rule"},
+        {"rule a\nfrobnicate 1\npattern x\n", ":2: unknown directive 'frobnicate'"},
+        {"rule a b\npattern x\n", ":1: bad rule id"},
+        {"rule \npattern x\n", ":1: bad rule id"},
+        {"rule a\npattern x\nrule a\npattern y\n", ":3: duplicate rule id a"},
+        {"rule a\ndescription d\n", ":1: rule a has no pattern"},
+        {"rule a\npattern x\nrule b\n", ":3: rule b has no pattern"},
+        {"rule a\npattern x\npattern y\n", ":3: second pattern"},
+        {"rule a\npattern \n", ":2: empty pattern"},
+        {"rule a\npattern (abc\n", ":2: bad pattern at offset 4: missing closing parenthesis"},
+        {"rule a\npattern a{2,1}\n", ":2: bad pattern at offset"},
+        {"rule a\npattern (?<secret>a)(?<secret>b)\n", ":2: bad pattern"},
+        {"rule a\npattern x\nkeywords \n", ":3: keywords: none given"},
+        {"rule a\npattern x\nkeywords aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", ":3: keyword longer than"},
+        {"rule a\npattern x\naction shred\n", ":3: bad action"},
+        {"rule a\npattern x\nwindow 8\n", ":3: bad window"},
+        {"rule a\npattern x\nwindow 99999999\n", ":3: bad window"},
+        {"rule a\npattern x\nwindow 12ab\n", ":3: bad window"},
+        {"rule a\npattern x\nwindow -20\n", ":3: bad window"},
+        {"rule a\npattern x\nkeyword-within 9x\n", ":3: bad keyword-within"},
+        {"rule a\npattern x\nkeyword-within 4\n", ":1: keyword-within without keywords"},
+        {"rule a\npattern x\nvalidate crc32\n", ":3: bad validator"},
+        {"rule a\npattern x\nvalidate entropy=9\n", ":3: bad entropy"},
+        {"rule a\npattern x\nvalidate entropy=abc\n", ":3: bad entropy"},
+        {"rule a\npattern x\nmatch a\\q\n", ":3: bad escape"},
+        {"rule a\npattern x\nmatch a\\x4\n", ":3: bad escape"},
+        {"rule a\npattern x\nmatch \n", ":3: empty example"},
+        {"rule a\npattern x\nexpect x\n", ":3: expect must follow a match line"},
+        {"rule a\npattern x\nnomatch y\nexpect y\n", ":4: expect must follow a match line"},
+        {"rule a\npattern x\nmatch x\nexpect *\nexpect *\n", ":5: expect must follow a match line"},
+        {"rule a\npattern x\nmatch xy\nexpect *\n", ":4: expect must have the length"},
+        {"rule a\npattern x\nmatch \\xzz\n", ":3: bad escape"},
+        {"# only a comment\n\n", "no rules found"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[512] = "";
+        int rc;
+        struct tr_ruleset *rs = load_text(cases[i].text, err, sizeof err, &rc);
+        TT_CHECK(rs == NULL);
+        TT_EQ_INT(rc, TR_E_RULES);
+        if (!strstr(err, cases[i].want)) {
+            printf("  case %zu: got \"%s\", want \"%s\"\n", i, err, cases[i].want);
+            tt_cur_failed++;
+        }
+        tr_rules_free(rs);
+    }
+    /* NUL byte in a line */
+    {
+        char path[512];
+        snprintf(path, sizeof path, "%s/nul.rules", tmpdir);
+        FILE *f = fopen(path, "wb");
+        fwrite("rule a\npattern a\0b\n", 1, 19, f);
+        fclose(f);
+        const char *p = path;
+        struct tr_ruleset *rs;
+        char err[512];
+        TT_EQ_INT(tr_rules_load(&rs, &p, 1, err, sizeof err), TR_E_RULES);
+        TT_CHECK(strstr(err, "nul.rules:2: NUL byte") != NULL);
+    }
+    /* missing file; the message starts with the path */
+    {
+        const char *p = "/nonexistent/x.rules";
+        struct tr_ruleset *rs;
+        char err[512];
+        TT_EQ_INT(tr_rules_load(&rs, &p, 1, err, sizeof err), TR_E_RULES);
+        TT_CHECK(strncmp(err, "/nonexistent/x.rules:0: cannot open", 35) == 0);
+    }
+}
+
+static void test_parser_ok(void)
+{
+    char err[512];
+    int rc;
+    struct tr_ruleset *rs = load_text(
+        "# c\n"
+        "  rule one\r\n"
+        "\tdescription  The first\r\n"
+        "pattern (?i)pw=(\\w+)\n"
+        "keywords PW= other\n"
+        "action token\n"
+        "window 64\n"
+        "validate entropy=1.5\n"
+        "match pw=abcdef\n"
+        "expect pw=******\n"
+        "nomatch pw=aaaaaaa\n"
+        "rule two.b_c-d\n"
+        "pattern (?<secret>\\d+)x(\\d+)\n",
+        err, sizeof err, &rc);
+    TT_EQ_INT(rc, 0);
+    if (!rs) {
+        printf("  %s\n", err);
+        tt_cur_failed++;
+        return;
+    }
+    TT_EQ_INT(tr_rules_count(rs), 2);
+    TT_EQ_STR(tr_rules_id(rs, 0), "one");
+    TT_EQ_STR(tr_rules_description(rs, 0), "The first");
+    TT_EQ_STR(tr_rules_description(rs, 1), "");
+    TT_EQ_INT(tr_rules_action(rs, 0), TR_ACT_TOKEN);
+    TT_EQ_INT(tr_rules_action(rs, 1), TR_ACT_MASK);
+    TT_EQ_INT(tr_rules_window(rs, 0), 64);
+    TT_EQ_INT(tr_rules_window(rs, 1), TR_REDACT_WINDOW_DEFAULT);
+    TT_CHECK(tr_rules_id(rs, 2) == NULL);
+    TT_EQ_INT(tr_rules_file_count(rs), 1);
+    TT_CHECK(strstr(tr_rules_file(rs, 0), "t.rules") != NULL);
+    TT_EQ_INT(rs->rules[1].secret_group, 1); /* named group wins */
+    TT_EQ_INT(tr_rules_selftest(rs, stdout), 0);
+    tr_rules_free(rs);
+    /* named 'secret' is group 2 here */
+    TT_EQ_STR(redact_with("rule a\npattern (\\d+)-(?<secret>\\d+)\n", "x 12-34 y", NULL, 0),
+              "x 12-** y");
+}
+
+static void test_directory_load(void)
+{
+    char d[600], err[512];
+    snprintf(d, sizeof d, "%s/dir", tmpdir);
+    mkdir(d, 0700);
+    write_file("dir/b.rules", "rule b\npattern bbb\n");
+    write_file("dir/a.rules", "rule a\npattern aaa\n");
+    write_file("dir/c.txt", "not rules\n");
+    const char *p = d;
+    struct tr_ruleset *rs;
+    TT_EQ_INT(tr_rules_load(&rs, &p, 1, err, sizeof err), 0);
+    TT_EQ_INT(tr_rules_count(rs), 2);
+    TT_EQ_STR(tr_rules_id(rs, 0), "a");
+    TT_EQ_STR(tr_rules_id(rs, 1), "b");
+    TT_EQ_INT(tr_rules_file_count(rs), 2);
+    tr_rules_free(rs);
+}
+
+static void test_validators(void)
+{
+#define V(fn, s) fn((const uint8_t *)(s), strlen(s))
+    TT_CHECK(V(tr_val_luhn, "4111111111111111"));
+    TT_CHECK(V(tr_val_luhn, "4111 1111 1111 1111"));
+    TT_CHECK(V(tr_val_luhn, "3782-822463-10005"));
+    TT_CHECK(!V(tr_val_luhn, "4111111111111112"));
+    TT_CHECK(!V(tr_val_luhn, "0000000000"));          /* too short */
+    TT_CHECK(!V(tr_val_luhn, "41111111111111x1"));
+    TT_CHECK(!V(tr_val_luhn, "41111111111111111111")); /* 20 digits */
+    TT_CHECK(V(tr_val_iban, "DE89370400440532013000"));
+    TT_CHECK(V(tr_val_iban, "GB29 NWBK 6016 1331 9268 19"));
+    TT_CHECK(V(tr_val_iban, "gb29nwbk60161331926819"));
+    TT_CHECK(!V(tr_val_iban, "DE89370400440532013001"));
+    TT_CHECK(!V(tr_val_iban, "DE8937040044"));          /* too short */
+    TT_CHECK(!V(tr_val_iban, "1289370400440532013000"));
+    TT_CHECK(!V(tr_val_iban, "DE89370400440532013000DE89370400440532013000"));
+    TT_CHECK(V(tr_val_ssn, "123-45-6789"));
+    TT_CHECK(V(tr_val_ssn, "123 45 6789"));
+    TT_CHECK(!V(tr_val_ssn, "000-45-6789"));
+    TT_CHECK(!V(tr_val_ssn, "666-45-6789"));
+    TT_CHECK(!V(tr_val_ssn, "900-45-6789"));
+    TT_CHECK(!V(tr_val_ssn, "123-00-6789"));
+    TT_CHECK(!V(tr_val_ssn, "123-45-0000"));
+    TT_CHECK(!V(tr_val_ssn, "078-05-1120"));
+    TT_CHECK(!V(tr_val_ssn, "12-345-678"));
+    double e0 = V(tr_val_entropy, "aaaaaaaa");
+    double e1 = V(tr_val_entropy, "abababab");
+    double e3 = V(tr_val_entropy, "abcdefgh");
+    TT_CHECK(e0 < 1e-9);
+    TT_CHECK(e1 > 0.999 && e1 < 1.001);
+    TT_CHECK(e3 > 2.999 && e3 < 3.001);
+    TT_CHECK(V(tr_val_entropy, "") == 0.0);
+#undef V
+    /* validators gate matches */
+    TT_EQ_STR(redact_with("rule c\npattern \\d{16}\nvalidate luhn\n",
+                          "4111111111111111 4111111111111112", NULL, 0),
+              "**************** 4111111111111112");
+    TT_EQ_STR(redact_with("rule e\npattern k=(\\w+)\nvalidate entropy=3\n",
+                          "k=aaaaaaaaaa k=Zx9Lq2Vw8R", NULL, 0),
+              "k=aaaaaaaaaa k=**********");
+}
+
+static void test_actions(void)
+{
+    const char *rules = "rule t\npattern s=(\\w+)\naction token\n";
+    char a[128], b[128];
+    snprintf(a, sizeof a, "%s", redact_with(rules, "s=secret1 s=secret1 s=other", key1, 0));
+    TT_EQ_INT(strlen(a), strlen("s=secret1 s=secret1 s=other"));
+    TT_CHECK(strncmp(a, "s=", 2) == 0 && strncmp(a + 10, "s=", 2) == 0);
+    TT_CHECK(memcmp(a + 2, a + 12, 7) == 0);  /* same secret, same token */
+    TT_CHECK(memcmp(a + 2, "secret1", 7) != 0);
+    TT_CHECK(memcmp(a + 22, "other", 5) != 0);
+    for (size_t i = 2; i < 9; i++)
+        TT_CHECK(strchr("0123456789abcdef", a[i]) != NULL);
+    snprintf(b, sizeof b, "%s", redact_with(rules, "s=secret1 s=secret1 s=other", key2, 0));
+    TT_CHECK(memcmp(a + 2, b + 2, 7) != 0);   /* another key, another token */
+    snprintf(b, sizeof b, "%s", redact_with(rules, "s=secret1 s=secret1 s=other", key1, 0));
+    TT_EQ_STR(a, b);                          /* deterministic */
+    /* long token (more than one HMAC block) keeps the length */
+    char lng[300];
+    memset(lng, 'q', sizeof lng);
+    memcpy(lng, "s=", 2);
+    lng[sizeof lng - 1] = 0;
+    TT_EQ_INT(strlen(redact_with(rules, lng, key1, 0)), sizeof lng - 1);
+    TT_CHECK(strspn((const char *)OUT.data + 2, "0123456789abcdef") == sizeof lng - 3);
+    /* no key: token falls back to mask */
+    TT_EQ_STR(redact_with(rules, "s=abc", NULL, 0), "s=***");
+    /* mask char */
+    TT_EQ_STR(redact_with("rule m\npattern s=(\\w+)\n", "s=abc s=de", NULL, 'X'), "s=XXX s=XX");
+    /* drop: the secret is withheld, with a notice */
+    TT_EQ_STR(redact_with("rule d\npattern s=(\\w+)\naction drop\n", "a s=abc b", NULL, 0), "a s= b");
+    TT_EQ_INT(OUT.withheld_drop, 3);
+    TT_CHECK(!OUT.off_bad);
+}
+
+static void test_overlap(void)
+{
+    /* token [2,10) and mask [6,14): mask wins on the overlap */
+    const char *r2 = "rule t\npattern (?<=^..)\\w{8}\naction token\n"
+                     "rule m\npattern (?<=^......)\\w{8}\naction mask\n";
+    const char *o = redact_with(r2, "..abcdefghijklmn..", key1, 0);
+    TT_EQ_INT(strlen(o), 18);
+    TT_CHECK(memcmp(o, "..", 2) == 0 && memcmp(o + 6, "********", 8) == 0);
+    TT_CHECK(memcmp(o + 2, "abcd", 4) != 0 && memcmp(o + 14, "mn..", 4) == 0);
+    /* drop beats mask; the union is redacted */
+    o = redact_with("rule m\npattern abcdef\nrule d\npattern defghi\naction drop\n",
+                    "xxabcdefghiyy", NULL, 0);
+    TT_EQ_STR(o, "xx***yy");
+    TT_EQ_INT(OUT.withheld_drop, 6);
+    /* two rules matching the same bytes count for each rule */
+    char err[256];
+    int rc;
+    struct tr_ruleset *rs = load_text("rule a\npattern foo\nrule b\npattern oo\n", err, sizeof err, &rc);
+    struct out *ob = calloc(1, sizeof *ob);
+    struct tr_redactor *R = tr_redactor_new(rs, NULL, emit, ob);
+    tr_redactor_push(R, (const uint8_t *)"foo foo", 7);
+    tr_redactor_flush(R);
+    TT_EQ_INT(tr_redactor_rule_matches(R, 0), 2);
+    TT_EQ_INT(tr_redactor_rule_matches(R, 1), 2);
+    TT_EQ_INT(tr_redactor_rule_bytes(R, 0), 6);
+    TT_EQ_INT(tr_redactor_rule_bytes(R, 1), 4);
+    struct tr_redact_stats st;
+    tr_redactor_stats(R, &st);
+    TT_EQ_INT(st.bytes_masked, 6);
+    TT_EQ_INT(st.bytes_in, 7);
+    TT_EQ_MEM(ob->data, "*** ***", 7);
+    tr_redactor_free(R);
+    tr_rules_free(rs);
+    free(ob);
+}
+
+/* Hold-back: bytes are released as soon as no rule can match them; a
+ * partial match holds back from its start, at most a window. */
+static void test_holdback(void)
+{
+    char err[256];
+    int rc;
+    struct tr_ruleset *rs = load_text("rule s\npattern secret=(\\w{1,40})\nwindow 64\n",
+                                      err, sizeof err, &rc);
+    struct out *o = calloc(1, sizeof *o);
+    struct tr_redactor *R = tr_redactor_new(rs, NULL, emit, o);
+    const char *a = "hello world, secr";
+    tr_redactor_push(R, (const uint8_t *)a, strlen(a));
+    TT_EQ_INT(o->len, strlen("hello world, ")); /* "secr" held back */
+    tr_redactor_push(R, (const uint8_t *)"et=ab", 5);
+    TT_EQ_INT(o->len, strlen("hello world, "));
+    tr_redactor_push(R, (const uint8_t *)"c d", 3);
+    TT_EQ_INT(o->len, strlen("hello world, secret=*** d")); /* nothing can start a match */
+    tr_redactor_flush(R);
+    TT_EQ_MEM(o->data, "hello world, secret=*** d", 25);
+    TT_EQ_INT(o->len, 25);
+    /* a partial match longer than its window fails closed */
+    memset(o, 0, sizeof *o);
+    tr_redactor_free(R);
+    tr_rules_free(rs);
+    rs = load_text("rule w\npattern k=[a-z]+;\nwindow 16\n", err, sizeof err, &rc);
+    R = tr_redactor_new(rs, NULL, emit, o);
+    const char *b = "x k=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; y";
+    for (size_t i = 0; b[i]; i++)
+        tr_redactor_push(R, (const uint8_t *)b + i, 1);
+    tr_redactor_flush(R);
+    struct tr_redact_stats st;
+    tr_redactor_stats(R, &st);
+    TT_EQ_INT(st.limit_hits, 1);
+    TT_EQ_INT(o->withheld_limit, 16);
+    TT_EQ_INT(o->len + o->withheld_limit, strlen(b));
+    TT_CHECK(!o->off_bad);
+    tr_redactor_free(R);
+    tr_rules_free(rs);
+    free(o);
+}
+
+/* Catastrophic backtracking hits the match limit: fails closed. */
+static void test_match_limit(void)
+{
+    char err[256];
+    int rc;
+    struct tr_ruleset *rs = load_text("rule bad\npattern (a+)+$\nwindow 4096\n",
+                                      err, sizeof err, &rc);
+    struct out *o = calloc(1, sizeof *o);
+    struct tr_redactor *R = tr_redactor_new(rs, NULL, emit, o);
+    char s[200];
+    memset(s, 'a', sizeof s);
+    s[60] = '!';
+    tr_redactor_push(R, (const uint8_t *)"ok ", 3);
+    tr_redactor_push(R, (const uint8_t *)s, sizeof s);
+    tr_redactor_flush(R);
+    struct tr_redact_stats st;
+    tr_redactor_stats(R, &st);
+    TT_CHECK(st.limit_hits >= 1);
+    TT_CHECK(st.bytes_withheld_limit >= 1);
+    TT_CHECK(o->withheld_limit >= 1);
+    TT_EQ_INT(o->len + o->withheld_limit, 203);
+    for (size_t i = 0; i < o->len; i++) /* nothing of the 'a' run leaks */
+        TT_CHECK(i < 3 || o->data[i] != 'a' || i > 63);
+    tr_redactor_free(R);
+    tr_rules_free(rs);
+    free(o);
+}
+
+/* Flush ends a stream: no match spans it, ^ matches again after it. */
+static void test_flush(void)
+{
+    char err[256];
+    int rc;
+    struct tr_ruleset *rs = load_text("rule s\npattern (?m)^k=(\\w+)\n", err, sizeof err, &rc);
+    struct out *o = calloc(1, sizeof *o);
+    struct tr_redactor *R = tr_redactor_new(rs, NULL, emit, o);
+    tr_redactor_push(R, (const uint8_t *)"k=ab", 4);
+    tr_redactor_flush(R);
+    tr_redactor_push(R, (const uint8_t *)"cd k=ef", 7);
+    tr_redactor_flush(R);
+    tr_redactor_push(R, (const uint8_t *)"k=gh", 4);
+    tr_redactor_flush(R);
+    TT_EQ_INT(o->len, 15);
+    TT_EQ_MEM(o->data, "k=**cd k=efk=**", 15);
+    tr_redactor_free(R);
+    tr_rules_free(rs);
+    free(o);
+}
+
+static void test_keys(void)
+{
+    uint8_t k1[32], k2[32], k3[32];
+    TT_EQ_INT(tr_redact_random_key(k1), 0);
+    TT_EQ_INT(tr_redact_random_key(k2), 0);
+    TT_CHECK(memcmp(k1, k2, 32) != 0);
+    char err[256];
+    const char *p = write_file("hex.key",
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+    TT_EQ_INT(tr_redact_load_key(p, k3, err, sizeof err), 0);
+    TT_CHECK(k3[0] == 0 && k3[31] == 0x1f);
+    p = write_file("raw.key", "this is a passphrase file of 40 bytes...");
+    TT_EQ_INT(tr_redact_load_key(p, k3, err, sizeof err), 0);
+    p = write_file("short.key", "short");
+    TT_EQ_INT(tr_redact_load_key(p, k3, err, sizeof err), TR_E_KEY);
+    TT_CHECK(strstr(err, "short") == NULL || strstr(err, "short.key") != NULL);
+    TT_EQ_INT(tr_redact_load_key("/nonexistent/k", k3, err, sizeof err), TR_E_IO);
+    tr_redact_wipe(k1, 32);
+    TT_CHECK(k1[0] == 0 && k1[31] == 0);
+}
+
+static void test_default_packs(void)
+{
+    char path[600], err[512];
+    snprintf(path, sizeof path, "%s/rules", root());
+    const char *p = path;
+    struct tr_ruleset *rs;
+    int rc = tr_rules_load(&rs, &p, 1, err, sizeof err);
+    TT_EQ_INT(rc, 0);
+    if (rc) {
+        printf("  %s\n", err);
+        return;
+    }
+    TT_CHECK(tr_rules_count(rs) >= 20);
+    TT_EQ_INT(tr_rules_selftest(rs, stdout), 0);
+    /* every rule carries examples of both kinds */
+    for (size_t i = 0; i < rs->n; i++) {
+        int m = 0, n = 0;
+        for (size_t e = 0; e < rs->rules[i].nex; e++)
+            rs->rules[i].ex[e].must_match ? m++ : n++;
+        if (!m || !n) {
+            printf("  rule %s lacks match or nomatch examples\n", rs->rules[i].id);
+            tt_cur_failed++;
+        }
+    }
+    tr_rules_free(rs);
+}
+
+int main(void)
+{
+    if (!mkdtemp(tmpdir)) {
+        printf("FAIL mkdtemp\n");
+        return 1;
+    }
+    TT_RUN(test_parser_errors);
+    TT_RUN(test_parser_ok);
+    TT_RUN(test_directory_load);
+    TT_RUN(test_validators);
+    TT_RUN(test_actions);
+    TT_RUN(test_overlap);
+    TT_RUN(test_holdback);
+    TT_RUN(test_match_limit);
+    TT_RUN(test_flush);
+    TT_RUN(test_keys);
+    TT_RUN(test_default_packs);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0)
+        printf("  could not remove %s\n", tmpdir);
+    TT_DONE();
+}
