@@ -1075,6 +1075,12 @@ static void decryption_note(struct sess *s, char *text, size_t n)
     if (ok)
         l += (size_t)snprintf(text + l, n - l, "; decrypted: %llu bytes client to server, %llu server to client",
                               (unsigned long long)cbytes, (unsigned long long)sbytes);
+    if (l < n && (st->key_updates[0] || st->key_updates[1]))
+        l += (size_t)snprintf(text + l, n - l, "; KeyUpdate: %llu by the client, %llu by the server",
+                              (unsigned long long)st->key_updates[0], (unsigned long long)st->key_updates[1]);
+    if (l < n && s->hf.ch_count > 1 + (s->hf.hrr ? 1 : 0))
+        l += (size_t)snprintf(text + l, n - l, "; renegotiated %d time%s", s->hf.ch_count - 1 - (s->hf.hrr ? 1 : 0),
+                              s->hf.ch_count - 1 - (s->hf.hrr ? 1 : 0) == 1 ? "" : "s");
     if (l < n && st->early_ok)
         l += (size_t)snprintf(text + l, n - l, " (%llu 0-RTT records)", (unsigned long long)st->early_ok);
     if (l < n && failed) {
