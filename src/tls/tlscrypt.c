@@ -328,11 +328,17 @@ static void tls13_server_hello(struct tr_tlscrypt *tc, const struct tr_hs_facts 
         cl->ep = EP_HS;
     }
     if (!sv->active || !have) {
+        struct tr_secret probe;
+        memset(&probe, 0, sizeof probe);
         if (!tc->ks || (tr_keystore_tls13_secret(tc->ks, hf->client_random, TR_SL_CLIENT_TRAFFIC_SECRET_0,
-                                                 &(struct tr_secret){0}) != 0))
+                                                 &probe) != 0)) {
+            /* the most basic reason wins over one noted earlier (0-RTT) */
+            tc->why[0] = '\0';
             set_why(tc, "the key log has no TLS 1.3 secrets for this client random", NULL);
-        else
+        } else {
             set_why(tc, "the key log lacks this connection's handshake traffic secrets", NULL);
+        }
+        tr_secret_wipe(&probe);
     }
 }
 
