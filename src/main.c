@@ -24,6 +24,7 @@
 #include "flow/flow.h"
 #include "out/export.h"
 #include "out/json.h"
+#include "out/leakcheck.h"
 #include "out/report.h"
 #include "out/pcapw.h"
 #include "out/text.h"
@@ -859,6 +860,30 @@ int main(int argc, char **argv)
     if (R.json && tr_json_finish(R.json, err, sizeof err) != 0) {
         fprintf(stderr, "tlsredact: %s\n", err);
         rc = EX_RUNTIME;
+    }
+    /* the leak self-check: no output may contain the key material loaded */
+    if (have_keys && rc != EX_RUNTIME) {
+        const char *files[3] = {cli.out_file && strcmp(cli.out_file, "-") ? cli.out_file : NULL,
+                                cli.json_file && strcmp(cli.json_file, "-") ? cli.json_file : NULL,
+                                cli.pcap_out};
+        struct tr_leakcheck *lc = tr_leakcheck_new(R.ks);
+        for (size_t i = 0; i < 3; i++) {
+            if (!files[i])
+                continue;
+            uint64_t at = 0;
+            int hit = lc ? tr_leakcheck_file(lc, files[i], &at) : -1;
+            if (hit != 0) {
+                if (hit > 0)
+                    fprintf(stderr, "tlsredact: leak self-check: %s contains key material (offset %llu): file "
+                            "removed; this is a bug, please report it\n", files[i], (unsigned long long)at);
+                else
+                    fprintf(stderr, "tlsredact: leak self-check: %s could not be checked: file removed\n",
+                            files[i]);
+                remove(files[i]);
+                rc = EX_RUNTIME;
+            }
+        }
+        tr_leakcheck_free(lc);
     }
     if (R.report) {
         if (rc == EX_DAMAGED)

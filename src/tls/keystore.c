@@ -627,3 +627,28 @@ out:
         *status = st;
     return rc;
 }
+
+void tr_keystore_foreach_secret(const struct tr_keystore *ks, tr_keystore_secret_cb cb, void *ctx)
+{
+    if (!ks)
+        return;
+    for (size_t i = 0; i < ks->n; i++)
+        if (ks->ents[i].vlen)
+            cb(ctx, ks->ents[i].val, ks->ents[i].vlen);
+    for (size_t i = 0; i < ks->nrsa; i++) {
+        const mbedtls_rsa_context *rsa = mbedtls_pk_rsa(ks->rsa[i]->pk);
+        size_t n = mbedtls_rsa_get_len(rsa);
+        if (n == 0 || n > 1024)
+            continue;
+        uint8_t d[1024], p[1024], q[1024];
+        size_t h = n / 2;
+        if (mbedtls_rsa_export_raw(rsa, NULL, 0, p, h, q, h, d, n, NULL, 0) == 0) {
+            cb(ctx, d, n);
+            cb(ctx, p, h);
+            cb(ctx, q, h);
+        }
+        mbedtls_platform_zeroize(d, sizeof d);
+        mbedtls_platform_zeroize(p, sizeof p);
+        mbedtls_platform_zeroize(q, sizeof q);
+    }
+}

@@ -226,4 +226,11 @@ int tr_keystore_rsa_decrypt_pms(struct tr_keystore *ks,
 
 const char *tr_pms_status_str(enum tr_pms_status s);
 
+/* Calls cb for every secret value held: master secrets, premasters, TLS 1.3
+ * secrets, PSKs, and the private parts (D, P, Q, big-endian) of each RSA
+ * key.  For the output leak self-check only: cb must not keep or print the
+ * bytes (they are wiped after each call). */
+typedef void (*tr_keystore_secret_cb)(void *ctx, const uint8_t *secret, size_t len);
+void tr_keystore_foreach_secret(const struct tr_keystore *ks, tr_keystore_secret_cb cb, void *ctx);
+
 #endif
