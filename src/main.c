@@ -17,11 +17,14 @@
 
 #include <sys/stat.h>
 
+#include <mbedtls/sha256.h>
+
 #include "capture/capture.h"
 #include "core/err.h"
 #include "core/password.h"
 #include "decode/decode.h"
 #include "flow/flow.h"
+#include "out/anon.h"
 #include "out/export.h"
 #include "out/json.h"
 #include "out/leakcheck.h"
@@ -70,6 +73,7 @@ struct cli {
     const char *pcap_out;           /* -w FILE */
     struct tr_pcapw_opts pcap;      /* --pcap-format, --pcap-link */
     struct tr_portmap portmap;      /* --port-map */
+    int anonymize;                  /* --anonymize */
     const char *json_file;          /* --json FILE */
     const char *report_file;        /* --report FILE */
 };
@@ -113,6 +117,8 @@ static void usage(FILE *o)
           "  -q, --verdicts     print connection headers, verdicts and the summary only\n"
           "  --export-streams DIR  write each connection's redacted cleartext to\n"
           "                     DIR/N-CLIENT.PORT-SERVER.PORT.c2s and .s2c\n"
+          "  --anonymize        replace IP addresses in every output by prefix-preserving\n"
+          "                     pseudonyms (Crypto-PAn, keyed by --token-key)\n"
           "  --json FILE        write every event as JSON Lines (docs/json.md)\n"
           "  --report FILE      write the audit report (docs/report.md); summary on stderr\n"
           "  -w FILE            write a decrypted, redacted pcap (never keys or ciphertext)\n"
@@ -156,7 +162,7 @@ static char *join_args(int argc, char **argv)
 static void parse_args(struct cli *cli, int argc, char **argv)
 {
     enum { OPT_NO_PROGRESS = 256, OPT_KEYPW, OPT_PSK, OPT_TOKEN, OPT_MASK, OPT_TEST_RULES, OPT_EXPORT,
-           OPT_NO_DSB, OPT_PCAP_FORMAT, OPT_PCAP_LINK, OPT_PORT_MAP, OPT_JSON, OPT_REPORT };
+           OPT_NO_DSB, OPT_PCAP_FORMAT, OPT_PCAP_LINK, OPT_PORT_MAP, OPT_JSON, OPT_REPORT, OPT_ANON };
     static const struct option longopts[] = {
         {"key", required_argument, NULL, 'k'},
         {"keylog", required_argument, NULL, 'l'},
@@ -164,6 +170,7 @@ static void parse_args(struct cli *cli, int argc, char **argv)
         {"psk", required_argument, NULL, OPT_PSK},
         {"no-dsb", no_argument, NULL, OPT_NO_DSB},
         {"json", required_argument, NULL, OPT_JSON},
+        {"anonymize", no_argument, NULL, OPT_ANON},
         {"report", required_argument, NULL, OPT_REPORT},
         {"write", required_argument, NULL, 'w'},
         {"pcap-format", required_argument, NULL, OPT_PCAP_FORMAT},
@@ -206,6 +213,7 @@ static void parse_args(struct cli *cli, int argc, char **argv)
         case OPT_KEYPW: cli->key_password_file = optarg; break;
         case OPT_NO_DSB: cli->no_dsb = 1; break;
         case OPT_JSON: cli->json_file = optarg; break;
+        case OPT_ANON: cli->anonymize = 1; break;
         case OPT_REPORT: cli->report_file = optarg; break;
         case 'w': cli->pcap_out = optarg; break;
         case OPT_PCAP_FORMAT:
@@ -605,6 +613,7 @@ struct run {
     struct tr_pcapw *pcapw;
     struct tr_json *json;
     struct tr_report *report;
+    struct tr_anon *anon;
     struct tr_sessions *sessions;
     struct tr_flow *flow;
     struct tr_decoder *dec;
@@ -620,6 +629,7 @@ static void run_free(struct run *r)
     tr_pcapw_free(r->pcapw); /* removes the temporary file unless finished */
     tr_json_free(r->json);     /* removes an unfinished temporary file */
     tr_report_free(r->report); /* idem */
+    tr_anon_free(r->anon);
     if (r->out && r->out != stdout)
         fclose(r->out);
     tr_rules_free(r->rules);
@@ -653,6 +663,7 @@ static int report_options(struct tr_report *rep, const struct cli *cli)
     if (cli->export_dir) e |= tr_report_option(rep, "--export-streams", cli->export_dir);
     if (cli->pcap_out) e |= tr_report_option(rep, "-w", cli->pcap_out);
     if (cli->pcap_out) e |= tr_report_option(rep, "--pcap-format", cli->pcap.format == TR_PCAPW_PDU ? "pdu" : "tcp");
+    if (cli->anonymize) e |= tr_report_option(rep, "--anonymize", NULL);
     if (cli->json_file) e |= tr_report_option(rep, "--json", cli->json_file);
     if (cli->report_file) e |= tr_report_option(rep, "--report", cli->report_file);
     if (cli->filter) e |= tr_report_option(rep, "filter", cli->filter);
@@ -695,7 +706,7 @@ int main(int argc, char **argv)
     sopts.ks = have_keys ? R.ks : NULL;
     sopts.rules = R.rules;
     sopts.ropts.mask_char = cli.mask_char;
-    if (R.rules) {
+    if (R.rules || cli.anonymize) {
         int kr = cli.token_key_file ? tr_redact_load_key(cli.token_key_file, R.token_key, err, sizeof err)
                                     : tr_redact_random_key(R.token_key);
         if (kr != 0) {
@@ -703,7 +714,8 @@ int main(int argc, char **argv)
             rc = EX_RUNTIME;
             goto done;
         }
-        sopts.ropts.token_key = R.token_key;
+        if (R.rules)
+            sopts.ropts.token_key = R.token_key;
     }
 
     R.cap = cli.read_file ? tr_capture_open_file(cli.read_file, err, sizeof err)
@@ -787,6 +799,25 @@ int main(int argc, char **argv)
         tee.s[tee.n++] = tr_report_sink(R.report);
     }
     struct tr_sink sink = {.ev = tee_ev, .ctx = &tee};
+    if (cli.anonymize) {
+        /* a key of its own, derived from the token key */
+        uint8_t akey[32];
+        mbedtls_sha256_context sh;
+        mbedtls_sha256_init(&sh);
+        mbedtls_sha256_starts_ret(&sh, 0);
+        mbedtls_sha256_update_ret(&sh, (const unsigned char *)"tlsredact anonymize", 19);
+        mbedtls_sha256_update_ret(&sh, R.token_key, sizeof R.token_key);
+        mbedtls_sha256_finish_ret(&sh, akey);
+        mbedtls_sha256_free(&sh);
+        R.anon = tr_anon_new(akey);
+        tr_redact_wipe(akey, sizeof akey);
+        if (!R.anon) {
+            fprintf(stderr, "tlsredact: out of memory\n");
+            rc = EX_RUNTIME;
+            goto done;
+        }
+        sink = tr_anon_sink(R.anon, sink);
+    }
     R.sessions = R.text ? tr_sessions_new(&sink, &sopts) : NULL;
     R.flow = R.sessions ? tr_flow_new(tr_session_flow_ops(), R.sessions) : NULL;
     R.dec = R.flow ? tr_decode_new(on_tcp, R.flow) : NULL;
