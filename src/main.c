@@ -904,9 +904,14 @@ int main(int argc, char **argv)
             uint64_t at = 0;
             int hit = lc ? tr_leakcheck_file(lc, files[i], &at) : -1;
             if (hit != 0) {
-                if (hit > 0)
+                if (hit > 0 && !R.rules)
+                    fprintf(stderr, "tlsredact: leak self-check: %s contains key material (offset %llu): the "
+                            "decrypted traffic itself carries it and redaction is off (-R none); file removed\n",
+                            files[i], (unsigned long long)at);
+                else if (hit > 0)
                     fprintf(stderr, "tlsredact: leak self-check: %s contains key material (offset %llu): file "
-                            "removed; this is a bug, please report it\n", files[i], (unsigned long long)at);
+                            "removed; add a rule for it, or report it as a bug\n", files[i],
+                            (unsigned long long)at);
                 else
                     fprintf(stderr, "tlsredact: leak self-check: %s could not be checked: file removed\n",
                             files[i]);

@@ -24,6 +24,28 @@ struct tr_example {
     unsigned line;
 };
 
+/* Structural prefilter of a keyword-less rule (directive "prefilter"): a
+ * byte-class sequence every match (and every partial match) starting at s
+ * satisfies: optionally a class for the byte before s, then pf_len bytes
+ * from s on, as segments of runs of one class. */
+#define TR_PF_MAX_LEN 32u  /* longest prefilter, in bytes */
+#define TR_PF_MAX_SEG 16u
+#define TR_PF_MAX_CLS 16u  /* distinct classes per ruleset (two table bytes) */
+struct tr_pf_seg {
+    uint8_t cls[256]; /* membership */
+    unsigned count;   /* run length */
+    unsigned off;     /* offset from the match start */
+    unsigned idx;     /* class index in the ruleset table */
+};
+struct tr_prefilter {
+    int has_lb;
+    uint8_t lb[256]; /* allowed bytes before the start */
+    unsigned lbidx;
+    size_t nseg;
+    struct tr_pf_seg seg[TR_PF_MAX_SEG];
+    size_t len;
+};
+
 struct tr_rule {
     char *id;
     char *desc;
@@ -40,6 +62,8 @@ struct tr_rule {
     size_t *kwlen;
     size_t nkw;
     size_t *kwid;          /* index of each keyword in ruleset kws */
+    struct tr_prefilter *pf; /* NULL: none */
+    long pfslot;           /* index among the ruleset's prefiltered rules, -1: none */
     struct tr_example *ex;
     size_t nex;
     size_t file;           /* index into ruleset files */
@@ -64,10 +88,21 @@ struct tr_ruleset {
     size_t maxklen;
     size_t *kworder;         /* kws indices sorted by first byte */
     size_t kwb[257];         /* kworder[kwb[c]..kwb[c+1]): first byte c */
-    uint8_t first[256];      /* first[lower(b)]: some keyword starts with b */
-    uint8_t pair[65536 / 8]; /* bitmap: first two bytes of 2-byte keywords */
-    uint8_t tri[65536 / 8];  /* bitmap: hash of first three bytes (any case) */
-    uint8_t single[256];     /* 1-byte keywords */
+    /* fast keyword filter: hash(first 3 bytes | 0x20) over keywords of
+     * 2+ bytes; 1-byte keywords found with memchr */
+    uint8_t kwhash[1u << 14]; /* 1: a keyword hashes here */
+    uint8_t kwshort[1u << 14]; /* 1: a keyword of 2-3 bytes hashes here */
+    uint8_t kwquad[1u << 14]; /* 1: hash of the folded first 4 bytes of a
+                                 keyword of 4+ bytes */
+    uint32_t kwmask3;        /* memcpy'd uint32 mask of its first 3 bytes */
+    uint8_t kw1b[256];       /* bytes that are a 1-byte keyword (any case) */
+    size_t nkw1b;
+    /* structural prefilters */
+    uint8_t pf_ctab[2][256]; /* [j / 8] bit j % 8: byte in class j */
+    unsigned pf_ncls;
+    size_t pf_kmax;          /* longest prefilter (+1 for the byte before) */
+    size_t *pf_rules;        /* rule index per slot */
+    size_t pf_n;
     size_t max_window;
     size_t context;          /* bytes kept before a scan position */
     uint32_t max_groups;
@@ -86,9 +121,9 @@ struct tr_redactor *tr_redactor_new_sel(const struct tr_ruleset *rs,
                                         tr_redact_emit_fn emit, void *ctx,
                                         long only);
 
-static inline unsigned tr_tri_hash(uint8_t a, uint8_t b, uint8_t c)
+static inline uint32_t tr_kwhash3(uint32_t v)
 {
-    return ((unsigned)a << 8 ^ (unsigned)b << 4 ^ (unsigned)c ^ (unsigned)a >> 3) & 0xffffu;
+    return (v * 0x9E3779B1u) >> (32 - 14);
 }
 
 static inline uint8_t tr_lower(uint8_t c)

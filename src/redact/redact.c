@@ -11,8 +11,23 @@
  *
  * Keyword rules: a match must contain one of the rule's keywords
  * (case-insensitive).  Keyword occurrences are found by one incremental scan
- * shared by all rules; a rule with no occurrence at or after x skips to
- * (scanned - window) without running PCRE2.
+ * shared by all rules (a hash of 3-byte prefixes, 8 positions per step,
+ * then 4-byte prefixes, then an exact check; memchr for 1-byte keywords); a
+ * rule with no occurrence at or after x skips to (scanned - kwwithin)
+ * without running PCRE2.
+ *
+ * Prefiltered rules (keyword-less, with a "prefilter" byte-class sequence
+ * that every match satisfies at its start): one incremental scan classifies
+ * the bytes into bit arrays (one per class, 64 positions per word) and
+ * records each rule's candidate starts; x jumps to the next candidate.
+ *
+ * Why skipping keeps the output identical: with T = x + window, PCRE2's
+ * decision for a start s >= x (match, no match, partial) only depends on
+ * the bytes it inspected, and a start it would report is re-tried with
+ * T = s + window.  So the matches found are, start by start, those of an
+ * evaluation of s alone with subject end s + window - whatever x the scan
+ * came from.  A start that cannot match (no keyword within reach, or the
+ * prefilter fails) can therefore be skipped without changing any match.
  *
  * Output: bytes before F = min x[r] are final (no new match can start
  * there); spans crossing F hold F back to their start.  Overlapping spans
@@ -24,6 +39,15 @@
 #include "core/err.h"
 
 #include <mbedtls/md.h>
+/* TR_REDACT_PORTABLE: the plain C paths only (to test them on x86) */
+#if defined(__SSE2__) && !defined(TR_REDACT_PORTABLE)
+#define USE_SSE2 1
+#include <emmintrin.h>
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    !defined(TR_REDACT_PORTABLE)
+#define USE_LE64 1
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +62,12 @@ struct span {
 struct occ {
     uint64_t pos;
     size_t kw;
+};
+
+/* Candidate starts of one prefiltered rule, ascending. */
+struct pfq {
+    uint64_t *pos;
+    size_t head, n, cap;
 };
 
 struct tr_redactor {
@@ -58,6 +88,8 @@ struct tr_redactor {
     uint64_t sstart;    /* where the current stream (after a flush) began */
     uint64_t emitted;   /* next stream offset to emit */
     uint64_t kw_scanned;
+    uint64_t pf_scanned; /* prefilter evaluated for every start before it */
+    struct pfq *pfq;     /* per prefiltered rule slot */
     uint64_t *x;
     uint64_t *occ_cur;  /* per rule, absolute occurrence index */
     struct occ *occ;
@@ -106,7 +138,7 @@ struct tr_redactor *tr_redactor_new_sel(const struct tr_ruleset *rs,
             goto fail;
         R->md_ok = 1;
     }
-    size_t win2 = 2 * rs->max_window + rs->context + rs->maxklen;
+    size_t win2 = 2 * rs->max_window + rs->context + rs->maxklen + rs->pf_kmax;
     tr_buf_init(&R->buf, win2 + 2 * TR_REDACT_SLICE + 4096);
     R->x = calloc(rs->n, sizeof *R->x);
     R->occ_cur = calloc(rs->n, sizeof *R->occ_cur);
@@ -114,6 +146,8 @@ struct tr_redactor *tr_redactor_new_sel(const struct tr_ruleset *rs,
     R->rbytes = calloc(rs->n, sizeof *R->rbytes);
     R->mdata = pcre2_match_data_create(rs->max_groups + 1, NULL);
     R->mctx = pcre2_match_context_copy(rs->mctx);
+    if (rs->pf_n && !(R->pfq = calloc(rs->pf_n, sizeof *R->pfq)))
+        goto fail;
     if (!R->mctx || !R->x || !R->occ_cur || !R->rmatch || !R->rbytes || !R->mdata)
         goto fail;
     for (size_t r = 0; r < rs->n; r++)
@@ -152,6 +186,10 @@ void tr_redactor_free(struct tr_redactor *R)
     free(R->rbytes);
     free(R->occ);
     free(R->sp);
+    if (R->pfq)
+        for (size_t i = 0; i < R->rs->pf_n; i++)
+            free(R->pfq[i].pos);
+    free(R->pfq);
     free(R);
 }
 
@@ -201,7 +239,56 @@ static int ieq(const uint8_t *p, const uint8_t *lower, size_t n)
     return 1;
 }
 
-/* Records keyword occurrences starting in [kw_scanned, lim). */
+/* Records the keywords occurring at p[i] (p = at(kw_scanned), avail bytes
+ * there), in kworder order. */
+static int kw_at(struct tr_redactor *R, const uint8_t *p, size_t i, size_t avail)
+{
+    const struct tr_ruleset *rs = R->rs;
+    uint8_t l0 = tr_lower(p[i]);
+    for (size_t k = rs->kwb[l0]; k < rs->kwb[l0 + 1]; k++) {
+        const struct tr_kw *kw = &rs->kws[rs->kworder[k]];
+        if (kw->len <= avail - i && ieq(p + i, kw->s, kw->len)) {
+            int rc = add_occ(R, R->kw_scanned + i, rs->kworder[k]);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* A position whose first 3 bytes hash like a keyword's (4 bytes readable):
+ * when only keywords of 4+ bytes hash there, their folded first 4 bytes
+ * must hash like one of them too. */
+static int kw_cand(struct tr_redactor *R, const uint8_t *p, size_t i, size_t avail)
+{
+    const struct tr_ruleset *rs = R->rs;
+    uint32_t v;
+    memcpy(&v, p + i, 4);
+    v |= 0x20202020u;
+    if (!rs->kwshort[tr_kwhash3(v & rs->kwmask3)] && !rs->kwquad[tr_kwhash3(v)])
+        return 0;
+    return kw_at(R, p, i, avail);
+}
+
+/* First position >= i and < n of a 1-byte keyword, n if none. */
+static size_t next_kw1(const struct tr_ruleset *rs, const uint8_t *p, size_t i,
+                       size_t n)
+{
+    size_t best = n;
+    for (size_t k = 0; k < rs->nkw1b && i < best; k++) {
+        const uint8_t *q = memchr(p + i, rs->kw1b[k], best - i);
+        if (q)
+            best = (size_t)(q - p);
+    }
+    return best;
+}
+
+/* Records keyword occurrences starting in [kw_scanned, lim).  Candidates:
+ * positions whose first 3 bytes, folded with | 0x20, hash to a bit set by a
+ * keyword (tr_lower(c) == k implies (c | 0x20) == (k | 0x20), so every
+ * occurrence of a keyword of 2+ bytes is a candidate), and the positions of
+ * 1-byte keywords (memchr).  Each candidate is verified exactly, in the
+ * same order as a byte-by-byte scan. */
 static int scan_keywords(struct tr_redactor *R, int final)
 {
     const struct tr_ruleset *rs = R->rs;
@@ -215,31 +302,223 @@ static int scan_keywords(struct tr_redactor *R, int final)
     const uint8_t *p = at(R, R->kw_scanned);
     size_t n = (size_t)(lim - R->kw_scanned);
     size_t avail = (size_t)(R->end - R->kw_scanned);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c0 = p[i];
-        int cand = rs->single[c0];
-        if (!cand && i + 2 < avail) {
-            unsigned h = tr_tri_hash(c0, p[i + 1], p[i + 2]);
-            cand = rs->tri[h >> 3] >> (h & 7) & 1;
-        }
-        if (!cand && i + 1 < avail) {
-            unsigned idx = (unsigned)c0 << 8 | p[i + 1];
-            cand = rs->pair[idx >> 3] >> (idx & 7) & 1;
-        }
-        if (!cand)
-            continue;
-        uint8_t l0 = tr_lower(c0);
-        for (size_t k = rs->kwb[l0]; k < rs->kwb[l0 + 1]; k++) {
-            const struct tr_kw *kw = &rs->kws[rs->kworder[k]];
-            if (kw->len <= avail - i && ieq(p + i, kw->s, kw->len)) {
-                int rc = add_occ(R, R->kw_scanned + i, rs->kworder[k]);
-                if (rc)
+    size_t nfast = avail >= 4 ? avail - 3 : 0; /* 4 bytes readable */
+    if (nfast > n)
+        nfast = n;
+    const uint8_t *tab = rs->kwhash;
+    const uint32_t m3 = rs->kwmask3;
+    size_t i = 0;
+    size_t nx1 = rs->nkw1b ? next_kw1(rs, p, 0, n) : n;
+    int rc = 0;
+    while (i < n && !rc) {
+        size_t stop = nx1 < nfast ? nx1 : nfast;
+#ifdef USE_LE64
+        /* 8 positions per step from two 8-byte loads, one branch */
+        for (; i + 8 <= stop; i += 8) {
+            uint64_t a, b;
+            memcpy(&a, p + i, 8);
+            memcpy(&b, p + i + 2, 8);
+            a |= 0x2020202020202020u;
+            b |= 0x2020202020202020u;
+#define H3(x) tab[tr_kwhash3((uint32_t)(x) & 0xffffffu)]
+            unsigned m = (unsigned)H3(a) | (unsigned)H3(a >> 8) << 1 |
+                         (unsigned)H3(a >> 16) << 2 | (unsigned)H3(a >> 24) << 3 |
+                         (unsigned)H3(a >> 32) << 4 | (unsigned)H3(a >> 40) << 5 |
+                         (unsigned)H3(b >> 32) << 6 | (unsigned)H3(b >> 40) << 7;
+#undef H3
+            while (m) {
+                unsigned j = (unsigned)__builtin_ctz(m);
+                m &= m - 1;
+                if ((rc = kw_cand(R, p, i + j, avail)))
                     return rc;
             }
         }
+#endif
+        for (; i < stop; i++) {
+            uint32_t v;
+            memcpy(&v, p + i, 4);
+            if (tab[tr_kwhash3((v | 0x20202020u) & m3)])
+                if ((rc = kw_cand(R, p, i, avail)))
+                    return rc;
+        }
+        if (i >= nfast && i < nx1) {
+            /* the last bytes: verify every position */
+            size_t e = nx1 < n ? nx1 : n;
+            for (; i < e && !rc; i++)
+                rc = kw_at(R, p, i, avail);
+        }
+        if (!rc && i == nx1 && i < n) {
+            rc = kw_at(R, p, i, avail);
+            i++;
+            nx1 = next_kw1(rs, p, i, n);
+        }
     }
+    if (rc)
+        return rc;
     R->kw_scanned = lim;
     return 0;
+}
+
+/* Shift of a bit array: bit i of the result is bit i + sh of a (sh < 64). */
+static inline uint64_t shr_at(const uint64_t *a, size_t w, unsigned sh)
+{
+    return sh ? a[w] >> sh | a[w + 1] << (64 - sh) : a[w];
+}
+
+/* out[c * stride] bit i = bit c of tb[i], for c < ncls. */
+static void transpose64(const uint8_t tb[64], unsigned ncls, uint64_t *out,
+                        size_t stride)
+{
+#ifdef USE_SSE2
+    __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)tb);
+    __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(tb + 16));
+    __m128i v2 = _mm_loadu_si128((const __m128i *)(const void *)(tb + 32));
+    __m128i v3 = _mm_loadu_si128((const __m128i *)(const void *)(tb + 48));
+    for (unsigned c = 0; c < ncls; c++) {
+        /* bit c of each byte to its top bit; 16-bit lanes shifted by at
+         * most 7 keep every byte's own bits */
+        __m128i sh = _mm_cvtsi32_si128((int)(7 - c));
+        uint64_t b0 = (uint32_t)_mm_movemask_epi8(_mm_sll_epi16(v0, sh));
+        uint64_t b1 = (uint32_t)_mm_movemask_epi8(_mm_sll_epi16(v1, sh));
+        uint64_t b2 = (uint32_t)_mm_movemask_epi8(_mm_sll_epi16(v2, sh));
+        uint64_t b3 = (uint32_t)_mm_movemask_epi8(_mm_sll_epi16(v3, sh));
+        out[c * stride] = b0 | b1 << 16 | b2 << 32 | b3 << 48;
+    }
+#else
+    /* bit c of 8 bytes at once: isolate it in each byte's low bit, gather
+     * the 8 low bits into the top byte with one multiply */
+    uint64_t t[8];
+    for (size_t k = 0; k < 8; k++) {
+        const uint8_t *q = tb + 8 * k;
+        t[k] = (uint64_t)q[0] | (uint64_t)q[1] << 8 | (uint64_t)q[2] << 16 |
+               (uint64_t)q[3] << 24 | (uint64_t)q[4] << 32 | (uint64_t)q[5] << 40 |
+               (uint64_t)q[6] << 48 | (uint64_t)q[7] << 56;
+    }
+    for (unsigned c = 0; c < ncls; c++) {
+        uint64_t b = 0;
+        for (size_t k = 0; k < 8; k++)
+            b |= ((t[k] >> c & 0x0101010101010101u) * 0x0102040810204080u >> 56) << (8 * k);
+        out[c * stride] = b;
+    }
+#endif
+}
+
+/* Structural prefilters: record the candidate starts of every prefiltered
+ * rule.  A start s is a candidate when the class of
+ * the byte before s (if any) and the classes of bytes s .. s+len-1 hold;
+ * bytes not in the buffer (before the stream or its kept part) count as
+ * in every class; bytes past the end count as in no class at a final scan
+ * (a match then has to lie in the data).  Starts that need bytes not yet
+ * received are left for the next call. */
+#define PF_CHUNK_WORDS 64u /* starts per chunk / 64: scratch on the stack */
+#define PF_NW (PF_CHUNK_WORDS + 3u) /* + room for len <= 32 and carries */
+
+/* Candidate starts in [P, lim), lim - P <= 64 * PF_CHUNK_WORDS. */
+static int scan_struct_chunk(struct tr_redactor *R, uint64_t P, uint64_t lim,
+                             int final)
+{
+    const struct tr_ruleset *rs = R->rs;
+    /* bit i of every array <-> stream position a0 + i, a0 = P - 1 */
+    const int have_prev = P > R->sstart; /* byte a0 is in the buffer */
+    size_t nstart = (size_t)(lim - P);
+    size_t wc = (nstart + 63) / 64;         /* words of candidate bits */
+    const size_t nw = wc + 3; /* <= PF_NW */
+    unsigned ncls = rs->pf_ncls;
+    uint64_t cls[TR_PF_MAX_CLS * PF_NW], acc[PF_NW];
+    uint8_t tb[64 * PF_NW];
+    /* classify every position, then transpose 64 at a time into the bit
+     * arrays (two passes: no store-to-load forwarding stalls) */
+    size_t m = (size_t)(R->end - P); /* bytes P .. end go to tb[1..] */
+    if (m > 64 * nw - 1)
+        m = 64 * nw - 1;
+    const uint8_t *d = at(R, P);
+    for (unsigned c0 = 0; c0 < ncls; c0 += 8) {
+        const uint8_t *ctab = rs->pf_ctab[c0 / 8];
+        tb[0] = have_prev ? ctab[*at(R, P - 1)] : 0xff;
+        for (size_t i = 0; i < m; i++)
+            tb[1 + i] = ctab[d[i]];
+        memset(tb + 1 + m, final ? 0 : 0xff, 64 * nw - 1 - m);
+        unsigned nc = ncls - c0 < 8 ? ncls - c0 : 8;
+        for (size_t w = 0; w < nw; w++)
+            transpose64(tb + 64 * w, nc, cls + c0 * nw + w, nw);
+    }
+    for (size_t q = 0; q < rs->pf_n; q++) {
+        const struct tr_rule *ru = &rs->rules[rs->pf_rules[q]];
+        const struct tr_prefilter *pf = ru->pf;
+        if (R->x[rs->pf_rules[q]] == NO_POS)
+            continue; /* inactive rule */
+        /* acc bit i <-> start a0 + 1 + i; the byte before it is bit i.
+         * Word by word, most words stop after a class or two. */
+        for (size_t w = 0; w < wc; w++) {
+            uint64_t v = pf->has_lb ? cls[pf->lbidx * nw + w] : ~(uint64_t)0;
+            for (size_t g = 0; g < pf->nseg && v; g++) {
+                const struct tr_pf_seg *sg = &pf->seg[g];
+                const uint64_t *c = cls + sg->idx * nw;
+                for (unsigned t = 0; t < sg->count && v; t++)
+                    v &= shr_at(c, w, 1 + sg->off + t);
+            }
+            acc[w] = v;
+        }
+        struct pfq *Q = &R->pfq[q];
+        for (size_t w = 0; w < wc; w++) {
+            uint64_t b = acc[w];
+            while (b) {
+                unsigned i = (unsigned)__builtin_ctzll(b);
+                b &= b - 1;
+                uint64_t spos = P + 64 * (uint64_t)w + i;
+                if (spos >= lim)
+                    break;
+                if (Q->n == Q->cap) {
+                    if (Q->head) {
+                        memmove(Q->pos, Q->pos + Q->head, (Q->n - Q->head) * sizeof *Q->pos);
+                        Q->n -= Q->head;
+                        Q->head = 0;
+                    }
+                    if (Q->n == Q->cap) {
+                        size_t nc = Q->cap ? 2 * Q->cap : 64;
+                        uint64_t *np = realloc(Q->pos, nc * sizeof *np);
+                        if (!np)
+                            return TR_E_NOMEM;
+                        Q->pos = np;
+                        Q->cap = nc;
+                    }
+                }
+                Q->pos[Q->n++] = spos;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Structural prefilters: candidate starts in [pf_scanned, lim), chunk by
+ * chunk; starts that need bytes not yet received are left for later. */
+static int scan_struct(struct tr_redactor *R, int final)
+{
+    const struct tr_ruleset *rs = R->rs;
+    if (!rs->pf_n)
+        return 0;
+    uint64_t lim = R->end;
+    if (!final)
+        lim = R->end >= R->sstart + rs->pf_kmax ? R->end - rs->pf_kmax + 1 : R->sstart;
+    while (R->pf_scanned < lim) {
+        uint64_t e = lim - R->pf_scanned > 64 * PF_CHUNK_WORDS
+                         ? R->pf_scanned + 64 * PF_CHUNK_WORDS : lim;
+        int rc = scan_struct_chunk(R, R->pf_scanned, e, final);
+        if (rc)
+            return rc;
+        R->pf_scanned = e;
+    }
+    return 0;
+}
+
+/* First candidate start >= x of prefilter slot q, NO_POS if none among the
+ * scanned starts. */
+static uint64_t next_cand(struct tr_redactor *R, size_t q, uint64_t x)
+{
+    struct pfq *Q = &R->pfq[q];
+    while (Q->head < Q->n && Q->pos[Q->head] < x)
+        Q->head++;
+    return Q->head < Q->n ? Q->pos[Q->head] : NO_POS;
 }
 
 static int rule_has_kw(const struct tr_rule *ru, size_t kw)
@@ -330,6 +609,19 @@ static int scan_rule(struct tr_redactor *R, size_t r, int final)
     uint64_t x = R->x[r];
     int rc = 0;
     while (x < E) {
+        /* prefiltered rules: no start before the next candidate can match */
+        if (ru->pfslot >= 0) {
+            uint64_t c = next_cand(R, (size_t)ru->pfslot, x);
+            if (c == NO_POS) {
+                if (R->pf_scanned > x)
+                    x = R->pf_scanned;
+                break;
+            }
+            if (c > x)
+                x = c;
+            if (x >= E)
+                break;
+        }
         /* keyword rules: a match must start at or before the keyword
          * occurrence k (later starts are the next occurrence's business) */
         uint64_t limit = NO_POS;
@@ -567,6 +859,8 @@ static int process(struct tr_redactor *R, int final)
 {
     const struct tr_ruleset *rs = R->rs;
     int rc = scan_keywords(R, final);
+    if (!rc)
+        rc = scan_struct(R, final);
     uint64_t minx = NO_POS;
     for (size_t r = 0; r < rs->n && !rc; r++) {
         if (!active(R, r))
@@ -588,6 +882,11 @@ static int process(struct tr_redactor *R, int final)
         keep = ctxpos;
     if (rs->nkws && R->kw_scanned < keep)
         keep = R->kw_scanned;
+    if (rs->pf_n) {
+        uint64_t pk = R->pf_scanned > R->sstart ? R->pf_scanned - 1 : R->sstart;
+        if (pk < keep)
+            keep = pk;
+    }
     if (keep > R->base) {
         size_t drop = (size_t)(keep - R->base);
         /* the vacated tail is wiped when the buffer is freed */
@@ -639,7 +938,9 @@ int tr_redactor_flush(struct tr_redactor *R)
     /* a new stream starts here */
     tr_redact_wipe(R->buf.data, R->buf.len);
     tr_buf_reset(&R->buf);
-    R->base = R->sstart = R->emitted = R->kw_scanned = R->end;
+    R->base = R->sstart = R->emitted = R->kw_scanned = R->pf_scanned = R->end;
+    for (size_t q = 0; q < R->rs->pf_n; q++)
+        R->pfq[q].head = R->pfq[q].n = 0;
     R->nsp = 0;
     R->occ_lo += R->nocc;
     R->nocc = 0;

@@ -58,6 +58,7 @@ static void rule_clear(struct tr_rule *r)
     free(r->kw);
     free(r->kwlen);
     free(r->kwid);
+    free(r->pf);
     for (size_t i = 0; i < r->nex; i++) {
         free(r->ex[i].in);
         free(r->ex[i].expect);
@@ -82,6 +83,7 @@ void tr_rules_free(struct tr_ruleset *rs)
     }
     free(rs->kws);
     free(rs->kworder);
+    free(rs->pf_rules);
     if (rs->mctx)
         pcre2_match_context_free(rs->mctx);
     free(rs);
@@ -185,6 +187,180 @@ static int compile_rule(struct parse *ps, struct tr_rule *r, const char *pat,
     return 0;
 }
 
+/* One prefilter atom at v[*j]: "[...]" (ranges, leading ^, escapes), "\\d",
+ * "\\w", "\\s", "\\xHH", "\\" + punctuation, or a literal byte.  Fills
+ * the 256-byte membership set.  Returns 0 or -1. */
+static int pf_escape(const char *v, size_t n, size_t *j, uint8_t *set,
+                     int *single)
+{
+    /* v[*j] is the backslash */
+    if (*j + 1 >= n)
+        return -1;
+    char c = v[*j + 1];
+    *j += 2;
+    *single = -1;
+    if (c == 'd') {
+        for (int b = '0'; b <= '9'; b++)
+            set[b] = 1;
+    } else if (c == 'w') {
+        for (int b = 0; b < 256; b++)
+            if ((b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') ||
+                (b >= 'a' && b <= 'z') || b == '_')
+                set[b] = 1;
+    } else if (c == 's') {
+        set[' '] = set['\t'] = set['\n'] = set['\r'] = set['\v'] = set['\f'] = 1;
+    } else if (c == 'x') {
+        unsigned h = 0;
+        for (int k = 0; k < 2; k++) {
+            if (*j >= n)
+                return -1;
+            char d = v[(*j)++];
+            h = h * 16 + (unsigned)(d >= '0' && d <= '9' ? d - '0'
+                                    : d >= 'a' && d <= 'f' ? d - 'a' + 10
+                                    : d >= 'A' && d <= 'F' ? d - 'A' + 10 : 99);
+            if (h > 255)
+                return -1;
+        }
+        set[h] = 1;
+        *single = (int)h;
+    } else if ((c >= '!' && c <= '/') || (c >= ':' && c <= '@') ||
+               (c >= '[' && c <= '`') || (c >= '{' && c <= '~')) {
+        set[(uint8_t)c] = 1;
+        *single = (uint8_t)c;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static int pf_atom(const char *v, size_t n, size_t *j, uint8_t set[256])
+{
+    memset(set, 0, 256);
+    int single;
+    if (*j >= n)
+        return -1;
+    if (v[*j] == '\\')
+        return pf_escape(v, n, j, set, &single);
+    if (v[*j] != '[') {
+        if (strchr("()]{}|*+?.^$", v[*j]))
+            return -1;
+        set[(uint8_t)v[(*j)++]] = 1;
+        return 0;
+    }
+    (*j)++;
+    int neg = 0;
+    if (*j < n && v[*j] == '^') {
+        neg = 1;
+        (*j)++;
+    }
+    int first = 1;
+    for (;;) {
+        if (*j >= n)
+            return -1;
+        if (v[*j] == ']' && !first)
+            break;
+        first = 0;
+        int lo;
+        if (v[*j] == '\\') {
+            if (pf_escape(v, n, j, set, &lo))
+                return -1;
+            if (lo < 0)
+                continue;
+        } else {
+            lo = (uint8_t)v[(*j)++];
+        }
+        if (*j + 1 < n && v[*j] == '-' && v[*j + 1] != ']') {
+            (*j)++;
+            int hi;
+            uint8_t tmp[256];
+            if (v[*j] == '\\') {
+                memset(tmp, 0, sizeof tmp);
+                if (pf_escape(v, n, j, tmp, &hi) || hi < 0)
+                    return -1;
+            } else {
+                hi = (uint8_t)v[(*j)++];
+            }
+            if (hi < lo)
+                return -1;
+            for (int b = lo; b <= hi; b++)
+                set[b] = 1;
+        } else {
+            set[lo] = 1;
+        }
+    }
+    (*j)++;
+    if (neg)
+        for (int b = 0; b < 256; b++)
+            set[b] = !set[b];
+    return 0;
+}
+
+/* "prefilter SPEC": [(?<!ATOM) | (?<=ATOM)] then ATOM[{N}]... (docs/rules.md) */
+static int parse_prefilter(struct parse *ps, struct tr_rule *r, const char *v,
+                           size_t n)
+{
+    if (r->pf)
+        return perr(ps, "second prefilter in rule %s", r->id);
+    struct tr_prefilter *pf = calloc(1, sizeof *pf);
+    if (!pf)
+        return TR_E_NOMEM;
+    size_t j = 0;
+    const char *why = "bad prefilter syntax";
+    if (n >= 4 && (!memcmp(v, "(?<!", 4) || !memcmp(v, "(?<=", 4))) {
+        int neg = v[3] == '!';
+        j = 4;
+        if (pf_atom(v, n, &j, pf->lb) || j >= n || v[j] != ')')
+            goto bad;
+        j++;
+        if (neg)
+            for (int b = 0; b < 256; b++)
+                pf->lb[b] = !pf->lb[b];
+        pf->has_lb = 1;
+    }
+    uint8_t set[256];
+    while (j < n) {
+        if (pf_atom(v, n, &j, set))
+            goto bad;
+        unsigned cnt = 1;
+        if (j < n && v[j] == '{') {
+            cnt = 0;
+            j++;
+            while (j < n && v[j] >= '0' && v[j] <= '9' && cnt <= TR_PF_MAX_LEN)
+                cnt = cnt * 10 + (unsigned)(v[j++] - '0');
+            if (j >= n || v[j] != '}' || cnt == 0)
+                goto bad;
+            j++;
+        }
+        if (pf->len + cnt > TR_PF_MAX_LEN) {
+            why = "prefilter longer than 32 bytes";
+            goto bad;
+        }
+        struct tr_pf_seg *last = pf->nseg ? &pf->seg[pf->nseg - 1] : NULL;
+        if (last && !memcmp(last->cls, set, 256)) {
+            last->count += cnt;
+        } else {
+            if (pf->nseg == TR_PF_MAX_SEG) {
+                why = "prefilter with more than 16 segments";
+                goto bad;
+            }
+            struct tr_pf_seg *sg = &pf->seg[pf->nseg++];
+            memcpy(sg->cls, set, 256);
+            sg->count = cnt;
+            sg->off = (unsigned)pf->len;
+        }
+        pf->len += cnt;
+    }
+    if (!pf->len) {
+        why = "empty prefilter";
+        goto bad;
+    }
+    r->pf = pf;
+    return 0;
+bad:
+    free(pf);
+    return perr(ps, "%s", why);
+}
+
 static int finish_rule(struct parse *ps)
 {
     struct tr_rule *r = ps->cur;
@@ -200,6 +376,14 @@ static int finish_rule(struct parse *ps)
     if (r->nkw == 0 && r->kwwithin_set) {
         ps->line = r->line;
         return perr(ps, "keyword-within without keywords in rule %s", r->id);
+    }
+    if (r->pf && r->nkw) {
+        ps->line = r->line;
+        return perr(ps, "prefilter and keywords in rule %s (use one)", r->id);
+    }
+    if (r->pf && r->pf->len > r->window) {
+        ps->line = r->line;
+        return perr(ps, "prefilter longer than the window in rule %s", r->id);
     }
     if (r->window > ps->rs->max_window)
         ps->rs->max_window = r->window;
@@ -341,6 +525,8 @@ static int parse_line(struct parse *ps, const char *p, size_t n)
         if (errno || *end || buf[0] == '-' || w < 16 || w > TR_REDACT_WINDOW_MAX)
             return perr(ps, "bad window (16-%u)", TR_REDACT_WINDOW_MAX);
         r->window = w;
+    } else if (KEY("prefilter")) {
+        return parse_prefilter(ps, r, val, vlen);
     } else if (KEY("keyword-within")) {
         char buf[24];
         char *end;
@@ -516,9 +702,14 @@ static int load_path(struct tr_ruleset *rs, const char *path, char *err,
 }
 
 /* Keyword table shared by all rules: unique lowercased keywords, each with
- * the rules that use it, plus first-byte and first-pair filters. */
+ * the rules that use it, plus the hash filters of scan_keywords() (3- and
+ * 4-byte prefixes folded with | 0x20) and the 1-byte keyword list. */
 static int build_keywords(struct tr_ruleset *rs)
 {
+    {
+        static const uint8_t m[4] = {0xff, 0xff, 0xff, 0};
+        memcpy(&rs->kwmask3, m, 4);
+    }
     for (size_t r = 0; r < rs->n; r++) {
         struct tr_rule *ru = &rs->rules[r];
         for (size_t k = 0; k < ru->nkw; k++) {
@@ -566,29 +757,99 @@ static int build_keywords(struct tr_ruleset *rs)
         struct tr_kw *kw = &rs->kws[j];
         if (kw->len > rs->maxklen)
             rs->maxklen = kw->len;
-        rs->first[kw->s[0]] = 1;
-        if (kw->s[0] >= 'a' && kw->s[0] <= 'z')
-            rs->first[kw->s[0] - 32] = 1;
         if (kw->len == 1) {
-            rs->single[kw->s[0]] = 1;
-            if (kw->s[0] >= 'a' && kw->s[0] <= 'z')
-                rs->single[kw->s[0] - 32] = 1;
+            for (int u = 0; u < 2; u++) {
+                uint8_t b = u ? (uint8_t)(kw->s[0] - 32) : kw->s[0];
+                if (u && !(kw->s[0] >= 'a' && kw->s[0] <= 'z'))
+                    break;
+                if (!memchr(rs->kw1b, b, rs->nkw1b) && rs->nkw1b < sizeof rs->kw1b)
+                    rs->kw1b[rs->nkw1b++] = b;
+            }
             continue;
         }
-        /* every upper/lower combination of the first 2 or 3 bytes */
-        size_t m = kw->len == 2 ? 2 : 3;
-        for (unsigned v = 0; v < (1u << m); v++) {
-            uint8_t c[3];
-            for (size_t i = 0; i < m; i++) {
-                c[i] = kw->s[i];
-                if ((v >> i & 1) && c[i] >= 'a' && c[i] <= 'z')
-                    c[i] = (uint8_t)(c[i] - 32);
-            }
-            unsigned idx = m == 2 ? (unsigned)c[0] << 8 | c[1] : tr_tri_hash(c[0], c[1], c[2]);
-            uint8_t *bm = m == 2 ? rs->pair : rs->tri;
-            bm[idx >> 3] |= (uint8_t)(1u << (idx & 7));
+        /* folded first 3 bytes in the fast hash (2-byte keywords: any
+         * third byte) */
+        for (unsigned c = 0; c < 256; c++) {
+            uint8_t t[4] = {(uint8_t)(kw->s[0] | 0x20), (uint8_t)(kw->s[1] | 0x20),
+                            (uint8_t)((kw->len > 2 ? kw->s[2] : c) | 0x20), 0};
+            uint32_t v;
+            memcpy(&v, t, 4);
+            uint32_t h = tr_kwhash3(v & rs->kwmask3);
+            rs->kwhash[h] = 1;
+            if (kw->len < 4)
+                rs->kwshort[h] = 1;
+            if (kw->len > 2)
+                break;
+        }
+        if (kw->len >= 4) {
+            uint8_t t[4];
+            for (int k = 0; k < 4; k++)
+                t[k] = (uint8_t)(kw->s[k] | 0x20);
+            uint32_t v;
+            memcpy(&v, t, 4);
+            rs->kwquad[tr_kwhash3(v)] = 1;
         }
     }
+    return 0;
+}
+
+/* Class table of the structural prefilters: distinct classes numbered
+ * (at most TR_PF_MAX_CLS; a rule whose classes do not fit keeps no
+ * prefilter - it is a hint). */
+static int build_prefilters(struct tr_ruleset *rs)
+{
+    uint8_t cls[TR_PF_MAX_CLS][256];
+    unsigned ncls = 0;
+    for (size_t r = 0; r < rs->n; r++) {
+        struct tr_rule *ru = &rs->rules[r];
+        ru->pfslot = -1;
+        if (!ru->pf)
+            continue;
+        unsigned save = ncls;
+        int ok = 1;
+        for (size_t k = 0; k <= ru->pf->nseg && ok; k++) {
+            const uint8_t *c;
+            unsigned *idx;
+            if (k == ru->pf->nseg) {
+                if (!ru->pf->has_lb)
+                    break;
+                c = ru->pf->lb;
+                idx = &ru->pf->lbidx;
+            } else {
+                c = ru->pf->seg[k].cls;
+                idx = &ru->pf->seg[k].idx;
+            }
+            unsigned i;
+            for (i = 0; i < ncls; i++)
+                if (!memcmp(cls[i], c, 256))
+                    break;
+            if (i == ncls) {
+                if (ncls == TR_PF_MAX_CLS) {
+                    ok = 0;
+                    break;
+                }
+                memcpy(cls[ncls++], c, 256);
+            }
+            *idx = i;
+        }
+        if (!ok) {
+            ncls = save;
+            continue;
+        }
+        size_t *np = realloc(rs->pf_rules, (rs->pf_n + 1) * sizeof *np);
+        if (!np)
+            return TR_E_NOMEM;
+        rs->pf_rules = np;
+        ru->pfslot = (long)rs->pf_n;
+        rs->pf_rules[rs->pf_n++] = r;
+        if (ru->pf->len + 1 > rs->pf_kmax)
+            rs->pf_kmax = ru->pf->len + 1;
+    }
+    rs->pf_ncls = ncls;
+    for (unsigned i = 0; i < ncls; i++)
+        for (unsigned b = 0; b < 256; b++)
+            if (cls[i][b])
+                rs->pf_ctab[i / 8][b] |= (uint8_t)(1u << (i % 8));
     return 0;
 }
 
@@ -613,6 +874,8 @@ int tr_rules_load(struct tr_ruleset **out, const char *const *paths,
     }
     if (!rc)
         rc = build_keywords(rs);
+    if (!rc)
+        rc = build_prefilters(rs);
     if (!rc) {
         rs->mctx = pcre2_match_context_create(NULL);
         if (!rs->mctx)

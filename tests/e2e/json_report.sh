@@ -130,7 +130,7 @@ sys.exit(0 if files and all(hashlib.sha256(open(f["path"], "rb").read()).hexdige
 PY
 then pass "rules files hashed"; else fail "rules files hashed" "see $TMP/demo/r.json"; fi
 # redaction off is said in the report, and the secret then shows (the check has teeth)
-run off "$FIX/https_443_tls12.pcap" -l "$FIX/https_443_tls12.keylog" -R none
+run off "$FIX/tls12_ecdhe_aesgcm.pcap" -l "$FIX/tls12_ecdhe_aesgcm.keylog" -R none
 if grep -q '"enabled": false' "$TMP/off/r.json" && python3 "$V" find hunter2 "$TMP/off/e.jsonl"; then
     pass "-R none: report says redaction off, secret visible"
 else

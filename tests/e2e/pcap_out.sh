@@ -41,7 +41,7 @@ for fx in https_443_tls12 https_large_tls13 https_h2_tls13; do
     ex="$TMP/$fx.ex"
     mkdir -p "$ex"
     # redaction off for the byte/request comparisons against tshark
-    if ! "$TR_BIN" -q -R none -r "$pcap" -l "$kl" -w "$out" --export-streams "$ex" >/dev/null 2>"$TMP/err"; then
+    if ! "$TR_BIN" -q -R "$TR_ROOT/tests/e2e/data/keys-only.rules" -r "$pcap" -l "$kl" -w "$out" --export-streams "$ex" >/dev/null 2>"$TMP/err"; then
         fail "$fx tcp: run" "$(head -c 300 "$TMP/err")"
         continue
     fi
@@ -75,13 +75,13 @@ for fx in https_443_tls12 https_large_tls13 https_h2_tls13; do
     done
     # raw IP link type
     rawo="$TMP/$fx.raw.pcap"
-    "$TR_BIN" -q -R none -r "$pcap" -l "$kl" -w "$rawo" --pcap-link raw >/dev/null 2>&1
+    "$TR_BIN" -q -R "$TR_ROOT/tests/e2e/data/keys-only.rules" -r "$pcap" -l "$kl" -w "$rawo" --pcap-link raw >/dev/null 2>&1
     enc=$(tshark_q -r "$rawo" -T fields -e frame.encap_type | sort -u | tr '\n' ' ')
     [ "$enc" = "7 " ] && [ -z "$(expert_bad "$rawo")" ] && pass "$fx raw: encap 7, expert clean" ||
         fail "$fx raw: encap 7, expert clean" "encap '$enc'"
     # pdu format
     pdu="$TMP/$fx.pdu.pcap"
-    "$TR_BIN" -q -R none -r "$pcap" -l "$kl" -w "$pdu" --pcap-format pdu >/dev/null 2>&1
+    "$TR_BIN" -q -R "$TR_ROOT/tests/e2e/data/keys-only.rules" -r "$pcap" -l "$kl" -w "$pdu" --pcap-format pdu >/dev/null 2>&1
     enc=$(tshark_q -r "$pdu" -T fields -e frame.encap_type | sort -u | tr '\n' ' ')
     [ "$enc" = "155 " ] && pass "$fx pdu: encap 155" || fail "$fx pdu: encap 155" "got '$enc'"
     got=$(reqs "$pdu")
