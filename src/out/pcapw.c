@@ -354,13 +354,25 @@ static void tcp_data(struct tr_pcapw *w, struct conn *c, uint16_t port, int side
                   co->ts.tv_usec != ts.tv_usec))
         flush(w);
     size_t mss = seg_size(c, side);
-    if (side == 0 && cv->nxt[0] == cv->isn0 + 1 && n > H2_PREFACE_LEN && !co->c &&
-        memcmp(p, H2_PREFACE, H2_PREFACE_LEN) == 0) {
-        /* Wireshark 4.0 does not reassemble an HTTP/2 frame that starts in
-         * the segment carrying the connection preface: send it alone. */
-        data_seg(w, c, cv, 0, p, H2_PREFACE_LEN, 1, ts);
-        p += H2_PREFACE_LEN;
-        n -= H2_PREFACE_LEN;
+    /* Wireshark 4.0 does not reassemble an HTTP/2 frame that starts in the
+     * segment carrying the connection preface: the preface travels alone,
+     * however the cleartext arrived in pieces. */
+    size_t off = (size_t)(uint32_t)(cv->nxt[0] - (cv->isn0 + 1)) + (co->c ? co->n : 0);
+    if (side == 0 && off < H2_PREFACE_LEN && (!co->c || (co->cv == cv && co->side == 0))) {
+        size_t k = H2_PREFACE_LEN - off < n ? H2_PREFACE_LEN - off : n;
+        const uint8_t *held = co->c ? w->cbuf : NULL;
+        size_t nheld = co->c ? co->n : 0;
+        if ((!held || memcmp(held, H2_PREFACE, nheld) == 0) && memcmp(p, H2_PREFACE + off, k) == 0 &&
+            off + k == H2_PREFACE_LEN) {
+            uint8_t pre[H2_PREFACE_LEN];
+            memcpy(pre, H2_PREFACE, H2_PREFACE_LEN);
+            co->c = NULL;
+            data_seg(w, c, cv, 0, pre, H2_PREFACE_LEN, 1, ts);
+            p += k;
+            n -= k;
+            if (!n)
+                return;
+        }
     }
     while (n && !w->failed) {
         if (!co->c) {

@@ -7,7 +7,7 @@
 #include "tls/names.h"
 #include "tls/suites.h"
 #include "tls/tlscrypt.h"
-#include "proto/h2mask.h"
+#include "proto/h2.h"
 
 #include <mbedtls/platform_util.h>
 #include <stdio.h>
@@ -37,8 +37,8 @@ struct dirst {
     int dec_started;        /* cleartext now comes from decrypted records */
     uint64_t failed_bytes;  /* protected bytes withheld (bad MAC, skipped 0-RTT) */
     struct tr_redactor *red;
-    int h2_decided, h2_on;  /* HTTP/2: header blocks masked (fail closed) */
-    struct tr_h2mask h2;
+    int h2_decided, h2_on;  /* HTTP/2: header blocks decoded, redacted, re-encoded */
+    struct tr_h2dir *h2;
     struct rctx {
         struct tr_sessions *S;
         struct sess *s;
@@ -90,7 +90,6 @@ struct tr_sessions {
     struct tr_sessions_totals tot;
     struct tr_fields fb;
     uint8_t plain[TR_TLS_MAX_RECORD + 256]; /* decrypted record, wiped after use */
-    uint8_t scratch[65536];                 /* cleartext being masked, wiped after use */
 };
 
 static const char *const verdict_names[TR_V_COUNT] = {
@@ -138,6 +137,7 @@ const struct tr_sessions_totals *tr_sessions_totals(const struct tr_sessions *s)
 
 static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
 static void clear_push(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
+static int h2_emit(void *ctx, const uint8_t *p, size_t n);
 static void clear_data_dec(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
 
 static double tv_diff(struct timeval a, struct timeval b)
@@ -540,23 +540,47 @@ static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uin
             d->h2_on = 1;
         else if (client && n >= 3 && memcmp(p, "PRI", 3) == 0)
             d->h2_on = s->h2c = 1;
-        if (d->h2_on)
-            tr_h2mask_init(&d->h2, client);
+        if (d->h2_on) {
+            d->rc.S = S;
+            d->rc.s = s;
+            d->rc.dir = dir;
+            d->h2 = tr_h2dir_new(client, S->opts.rules, &S->opts.ropts, h2_emit, &d->rc);
+        }
     }
     if (d->h2_on) {
-        /* HPACK hides header text from the rules: mask header blocks first */
-        while (n) {
-            size_t k = n < sizeof S->scratch ? n : sizeof S->scratch;
-            memcpy(S->scratch, p, k);
-            tr_h2mask_apply(&d->h2, S->scratch, k);
-            clear_push(S, s, dir, S->scratch, k);
-            mbedtls_platform_zeroize(S->scratch, k);
-            p += k;
-            n -= k;
+        /* HPACK hides header text from byte rules: header blocks are decoded,
+         * redacted and re-encoded first; the rest goes on to the redactor */
+        if (!d->h2) {
+            struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = n, .withheld = 2};
+            emit(S, s, &ev, dir, d->ts);
+            S->tot.withheld_bytes += n;
+            return;
         }
+        tr_h2dir_push(d->h2, p, n); /* on error it has switched to masking: fail closed */
         return;
     }
     clear_push(S, s, dir, p, n);
+}
+
+static int h2_emit(void *ctx, const uint8_t *p, size_t n)
+{
+    struct rctx *r = ctx;
+    clear_push(r->S, r->s, r->dir, p, n);
+    return 0;
+}
+
+/* Matches and bytes of rule i in one direction: byte stream and HTTP/2
+ * header fields together. */
+static void rule_counts(const struct dirst *d, size_t i, uint64_t *m, uint64_t *b)
+{
+    if (d->red) {
+        *m += tr_redactor_rule_matches(d->red, i);
+        *b += tr_redactor_rule_bytes(d->red, i);
+    }
+    if (d->h2) {
+        *m += tr_h2dir_rule_matches(d->h2, i);
+        *b += tr_h2dir_rule_bytes(d->h2, i);
+    }
 }
 
 /* Pushes cleartext into the direction's redactor (created on first use). */
@@ -861,8 +885,8 @@ static void on_gap(void *ctx, struct tr_conn *c, int dir, uint64_t off, uint64_t
     tr_buf_reset(&d->buf);
     tr_buf_reset(&d->hs);
     red_flush(s, dir); /* no match spans a gap */
-    if (d->h2_on)
-        tr_h2mask_gap(&d->h2);
+    if (d->h2)
+        tr_h2dir_gap(d->h2);
     if (s->tc)
         tr_tlscrypt_gap(s->tc, side_of(s, dir));
     d->ts = ts;
@@ -1107,35 +1131,54 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s)
     if (!S->opts.rules)
         return;
     uint64_t masked = 0, withheld = 0, lim = 0;
+    struct tr_h2_stats h2 = {0};
+    int any_h2 = 0;
     for (int dir = 0; dir < 2; dir++) {
-        struct tr_redactor *r = s->d[dir].red;
-        if (!r)
-            continue;
         struct tr_redact_stats st;
-        tr_redactor_stats(r, &st);
-        masked += st.bytes_masked + st.bytes_tokenized;
-        withheld += st.bytes_withheld_drop + st.bytes_withheld_limit;
-        lim += st.limit_hits;
+        if (s->d[dir].red) {
+            tr_redactor_stats(s->d[dir].red, &st);
+            masked += st.bytes_masked + st.bytes_tokenized;
+            withheld += st.bytes_withheld_drop + st.bytes_withheld_limit;
+            lim += st.limit_hits;
+        }
+        if (s->d[dir].h2) {
+            any_h2 = 1;
+            tr_h2dir_redact_stats(s->d[dir].h2, &st);
+            masked += st.bytes_masked + st.bytes_tokenized;
+            withheld += st.bytes_withheld_drop + st.bytes_withheld_limit;
+            lim += st.limit_hits;
+            struct tr_h2_stats hs;
+            tr_h2dir_stats(s->d[dir].h2, &hs);
+            h2.header_blocks += hs.header_blocks;
+            h2.header_fields += hs.header_fields;
+            h2.blocks_withheld += hs.blocks_withheld;
+            h2.hpack_errors += hs.hpack_errors;
+            h2.protocol_errors += hs.protocol_errors;
+            h2.bytes_withheld += hs.bytes_withheld;
+            h2.lost |= hs.lost;
+        }
     }
     S->tot.redacted_bytes += masked;
     S->tot.dropped_bytes += withheld;
-    if (!s->d[0].red && !s->d[1].red)
+    if (!s->d[0].red && !s->d[1].red && !any_h2)
         return;
     tr_fields_add(&S->fb, 0, "redaction", "%llu bytes masked, %llu bytes withheld%s",
                   (unsigned long long)masked, (unsigned long long)withheld,
                   lim ? " (regex limits hit: withheld, fail closed)" : "");
-    uint64_t h2 = s->d[0].h2.masked + s->d[1].h2.masked;
-    if (s->d[0].h2_on || s->d[1].h2_on)
-        tr_fields_add(&S->fb, 1, "http2-header-blocks", "%llu bytes masked (HPACK is not decoded: header blocks are "
-                      "withheld, fail closed)", (unsigned long long)h2);
+    if (any_h2) {
+        tr_fields_add(&S->fb, 1, "http2", "%llu header blocks decoded (%llu fields) and redacted",
+                      (unsigned long long)h2.header_blocks, (unsigned long long)h2.header_fields);
+        if (h2.blocks_withheld || h2.hpack_errors || h2.protocol_errors || h2.lost)
+            tr_fields_add(&S->fb, 1, "http2-withheld", "%llu header blocks and %llu bytes withheld uninspected "
+                          "(%llu HPACK errors, %llu framing errors%s): fail closed",
+                          (unsigned long long)h2.blocks_withheld, (unsigned long long)h2.bytes_withheld,
+                          (unsigned long long)h2.hpack_errors, (unsigned long long)h2.protocol_errors,
+                          h2.lost ? ", framing lost after a gap or error" : "");
+    }
     for (size_t i = 0; i < S->tot.nrules; i++) {
         uint64_t m = 0, b = 0;
-        for (int dir = 0; dir < 2; dir++) {
-            if (s->d[dir].red) {
-                m += tr_redactor_rule_matches(s->d[dir].red, i);
-                b += tr_redactor_rule_bytes(s->d[dir].red, i);
-            }
-        }
+        for (int dir = 0; dir < 2; dir++)
+            rule_counts(&s->d[dir], i, &m, &b);
         S->tot.rule_matches[i] += m;
         S->tot.rule_bytes[i] += b;
         if (m)
@@ -1171,6 +1214,9 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
         }
     }
     /* matches that complete at the end of each stream */
+    for (int dir = 0; dir < 2; dir++)
+        if (s->d[dir].h2)
+            tr_h2dir_finish(s->d[dir].h2);
     red_flush(s, 0);
     red_flush(s, 1);
     char text[1536];
@@ -1212,9 +1258,14 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
         sum.decrypted[side] = d->dec_bytes;
         sum.encrypted[side] = d->enc_bytes;
         sum.failed[side] = d->failed_bytes;
+        struct tr_redact_stats rst;
         if (d->red) {
-            struct tr_redact_stats rst;
             tr_redactor_stats(d->red, &rst);
+            sum.masked += rst.bytes_masked + rst.bytes_tokenized;
+            sum.withheld += rst.bytes_withheld_drop + rst.bytes_withheld_limit;
+        }
+        if (d->h2) {
+            tr_h2dir_redact_stats(d->h2, &rst);
             sum.masked += rst.bytes_masked + rst.bytes_tokenized;
             sum.withheld += rst.bytes_withheld_drop + rst.bytes_withheld_limit;
         }
@@ -1231,10 +1282,7 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
             for (size_t i = 0; i < S->tot.nrules; i++) {
                 ids[i] = tr_rules_id(S->opts.rules, i);
                 for (int dir = 0; dir < 2; dir++)
-                    if (s->d[dir].red) {
-                        rm[i] += tr_redactor_rule_matches(s->d[dir].red, i);
-                        rb[i] += tr_redactor_rule_bytes(s->d[dir].red, i);
-                    }
+                    rule_counts(&s->d[dir], i, &rm[i], &rb[i]);
             }
             sum.nrules = S->tot.nrules;
             sum.rule_matches = rm;
@@ -1268,6 +1316,7 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
         tr_buf_free(&s->d[i].buf);
         tr_buf_free(&s->d[i].hs);
         tr_redactor_free(s->d[i].red);
+        tr_h2dir_free(s->d[i].h2);
     }
     tr_tlscrypt_free(s->tc);
     free(s);

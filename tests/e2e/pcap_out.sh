@@ -24,8 +24,12 @@ expert_bad() {
 reqs() { # capture [tshark options...]: "METHOD URI" per HTTP/1 or HTTP/2 request
     local f=$1; shift
     { tshark_q -r "$f" "$@" -Y http.request -T fields -e http.request.method -e http.request.uri
-      tshark_q -r "$f" "$@" -Y http2.type==1 -T fields -e http2.headers.method -e http2.headers.path |
-          tr ',' '\n' | paste - - ; } | grep -v '^[[:space:]]*$' | sort
+      tshark_q -r "$f" "$@" -Y http2.headers.method -T fields -e http2.headers.method -e http2.headers.path |
+          python3 -c 'import sys
+for line in sys.stdin:
+    m, _, p = line.rstrip("\n").partition("\t")
+    for a, b in zip(m.split(","), p.split(",")):
+        print(a + "\t" + b)' ; } | grep -v '^[[:space:]]*$' | sort
 }
 is_classic_pcap() { # magic a1b2c3d4 (little or big endian, usec or nsec)
     local m
