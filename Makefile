@@ -23,7 +23,7 @@ WARN      += -Werror
 endif
 REQ_CPPFLAGS := -Isrc -D_GNU_SOURCE -DTR_VERSION='"$(VERSION)"' \
                 -DTR_RULES_DIR='"$(DATADIR)/rules"' -MMD -MP
-LIBS      := -lpcap -lmbedtls -lmbedx509 -lmbedcrypto -lpcre2-8 -lnghttp2 -lz
+LIBS      := -lpcap -lmbedtls -lmbedx509 -lmbedcrypto -lpcre2-8 -lnghttp2 -lbrotlidec -lzstd -lz
 
 BUILD     := build
 ifneq ($(SAN),)
@@ -76,7 +76,7 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 fuzz: $(FUZZ_BIN)
 
 # Debian packages the build needs, and those the tests use.
-BUILD_PKGS := libpcap-dev libmbedtls-dev libpcre2-dev libnghttp2-dev zlib1g-dev
+BUILD_PKGS := libpcap-dev libmbedtls-dev libpcre2-dev libnghttp2-dev libbrotli-dev libzstd-dev zlib1g-dev
 TEST_PKGS  := tshark tcpdump openssl python3
 deps:
 	@tests/tools/install-deps.sh $(BUILD_PKGS)
