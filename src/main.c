@@ -373,6 +373,21 @@ static const char *default_rules_dir(char *buf, size_t n)
             }
         }
     }
+    /* installed: the configured directory, or relative to the binary
+     * (PREFIX/bin/tlsredact -> PREFIX/share/tlsredact/rules) when the tree
+     * was moved or installed with another PREFIX than it was built with */
+    struct stat st;
+    len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (stat(TR_RULES_DIR, &st) != 0 && len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(buf, n, "%s/../share/tlsredact/rules", exe);
+            if (stat(buf, &st) == 0)
+                return buf;
+        }
+    }
     snprintf(buf, n, "%s", TR_RULES_DIR);
     return buf;
 }
