@@ -603,6 +603,12 @@ static int run_test_rules(const struct cli *cli)
     return rc;
 }
 
+/* Every value a rule redacts is remembered for the leak self-check. */
+static void leak_value(void *ctx, const uint8_t *p, size_t n)
+{
+    tr_leakcheck_add_value(ctx, p, n);
+}
+
 /* Sends each event to several sinks. */
 struct tee {
     struct tr_sink s[8];
@@ -629,6 +635,7 @@ struct run {
     struct tr_json *json;
     struct tr_report *report;
     struct tr_anon *anon;
+    struct tr_leakcheck *leak;
     struct tr_sessions *sessions;
     struct tr_flow *flow;
     struct tr_decoder *dec;
@@ -645,6 +652,7 @@ static void run_free(struct run *r)
     tr_json_free(r->json);     /* removes an unfinished temporary file */
     tr_report_free(r->report); /* idem */
     tr_anon_free(r->anon);
+    tr_leakcheck_free(r->leak);
     if (r->out && r->out != stdout)
         fclose(r->out);
     tr_rules_free(r->rules);
@@ -814,6 +822,16 @@ int main(int argc, char **argv)
         tee.s[tee.n++] = tr_report_sink(R.report);
     }
     struct tr_sink sink = {.ev = tee_ev, .ctx = &tee};
+    if (cli.out_file || cli.json_file || cli.pcap_out) {
+        R.leak = tr_leakcheck_new(NULL);
+        if (!R.leak) {
+            fprintf(stderr, "tlsredact: out of memory\n");
+            rc = EX_RUNTIME;
+            goto done;
+        }
+        sopts.ropts.on_secret = leak_value;
+        sopts.ropts.secret_ctx = R.leak;
+    }
     if (cli.anonymize) {
         /* a key of its own, derived from the token key */
         uint8_t akey[32];
@@ -907,12 +925,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "tlsredact: %s\n", err);
         rc = EX_RUNTIME;
     }
-    /* the leak self-check: no output may contain the key material loaded */
-    if (have_keys && rc != EX_RUNTIME) {
+    /* the leak self-check: no output may contain the key material loaded,
+     * nor any value the rules redacted somewhere in the run */
+    if (R.leak && rc != EX_RUNTIME) {
         const char *files[3] = {cli.out_file && strcmp(cli.out_file, "-") ? cli.out_file : NULL,
                                 cli.json_file && strcmp(cli.json_file, "-") ? cli.json_file : NULL,
                                 cli.pcap_out};
-        struct tr_leakcheck *lc = tr_leakcheck_new(R.ks);
+        struct tr_leakcheck *lc = R.leak;
+        if (have_keys)
+            tr_leakcheck_add_keys(lc, R.ks);
+        if (tr_leakcheck_values_dropped(lc))
+            fprintf(stderr, "tlsredact: note: the leak self-check looked for the first %u redacted values only "
+                    "(%llu more were not kept)\n", TR_LEAKCHECK_MAX_VALUES,
+                    (unsigned long long)tr_leakcheck_values_dropped(lc));
         for (size_t i = 0; i < 3; i++) {
             if (!files[i])
                 continue;
@@ -934,7 +959,6 @@ int main(int argc, char **argv)
                 rc = EX_RUNTIME;
             }
         }
-        tr_leakcheck_free(lc);
     }
     if (R.report) {
         if (rc == EX_DAMAGED)

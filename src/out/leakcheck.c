@@ -8,23 +8,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define W 16                       /* window: every pattern is 16 bytes */
+#define W 16                       /* key material: first 16 bytes */
+#define H 8                        /* every pattern is found by its first 8 bytes */
+#define PMAX 64                    /* and verified over at most 64 bytes */
 #define BASE 0x100000001b3ull      /* rolling hash multiplier */
 
 struct tr_leakcheck {
-    uint8_t (*pat)[W];
-    uint64_t *hash;
+    uint8_t *pat;                  /* n * PMAX bytes */
+    uint8_t *plen;                 /* pattern lengths (H..PMAX) */
+    uint64_t *hash;                /* hash of the first H bytes */
     size_t n, cap;
     uint32_t *slots;               /* 0 empty, else index + 1 */
     size_t nslots;
-    uint64_t bpow;                 /* BASE^(W-1) */
+    uint64_t bpow;                 /* BASE^(H-1) */
+    uint64_t values;               /* redacted values kept */
+    uint64_t values_dropped;       /* beyond the cap */
     int oom;
 };
 
-static uint64_t hash16(const uint8_t *p)
+static uint64_t hashh(const uint8_t *p)
 {
     uint64_t h = 0;
-    for (size_t i = 0; i < W; i++)
+    for (size_t i = 0; i < H; i++)
         h = h * BASE + p[i];
     return h;
 }
@@ -46,36 +51,45 @@ static int rehash(struct tr_leakcheck *lc, size_t nslots)
     return 0;
 }
 
-static int add16(struct tr_leakcheck *lc, const uint8_t *p)
+/* Adds pattern p[0..len) (H <= len <= PMAX) unless already there. */
+static int add(struct tr_leakcheck *lc, const uint8_t *p, size_t len)
 {
+    uint64_t h = hashh(p);
+    size_t j = (size_t)(h >> 17) & (lc->nslots - 1);
+    while (lc->slots[j]) {
+        size_t i = lc->slots[j] - 1;
+        if (lc->hash[i] == h && lc->plen[i] == len && memcmp(lc->pat + i * PMAX, p, len) == 0)
+            return 0;
+        j = (j + 1) & (lc->nslots - 1);
+    }
     if (lc->n == lc->cap) {
         size_t nc = lc->cap ? lc->cap * 2 : 256;
-        uint8_t (*np)[W] = malloc(nc * W);
-        uint64_t *nh = realloc(lc->hash, nc * sizeof *nh);
-        if (!np || !nh) {
+        uint8_t *np = malloc(nc * PMAX);
+        uint8_t *nl = realloc(lc->plen, nc);
+        if (nl)
+            lc->plen = nl;
+        uint64_t *nh = nl ? realloc(lc->hash, nc * sizeof *nh) : NULL;
+        if (nh)
+            lc->hash = nh;
+        if (!np || !nl || !nh) {
             free(np);
-            if (nh)
-                lc->hash = nh;
             return TR_E_NOMEM;
         }
         if (lc->n)
-            memcpy(np, lc->pat, lc->n * W);
+            memcpy(np, lc->pat, lc->n * PMAX);
         if (lc->pat) {
-            mbedtls_platform_zeroize(lc->pat, lc->cap * W);
+            mbedtls_platform_zeroize(lc->pat, lc->cap * PMAX);
             free(lc->pat);
         }
         lc->pat = np;
-        lc->hash = nh;
         lc->cap = nc;
     }
-    memcpy(lc->pat[lc->n], p, W);
-    lc->hash[lc->n] = hash16(p);
+    memcpy(lc->pat + lc->n * PMAX, p, len);
+    lc->plen[lc->n] = (uint8_t)len;
+    lc->hash[lc->n] = h;
     lc->n++;
     if (lc->n * 2 > lc->nslots)
-        return rehash(lc, lc->nslots ? lc->nslots * 2 : 1024);
-    size_t j = (size_t)(lc->hash[lc->n - 1] >> 17) & (lc->nslots - 1);
-    while (lc->slots[j])
-        j = (j + 1) & (lc->nslots - 1);
+        return rehash(lc, lc->nslots * 2);
     lc->slots[j] = (uint32_t)lc->n;
     return 0;
 }
@@ -85,7 +99,7 @@ int tr_leakcheck_add(struct tr_leakcheck *lc, const uint8_t *secret, size_t len)
     static const char lo[] = "0123456789abcdef", up[] = "0123456789ABCDEF";
     int rc = 0;
     if (len >= W)
-        rc |= add16(lc, secret);
+        rc |= add(lc, secret, W);
     if (len >= W / 2) {
         uint8_t h1[W], h2[W];
         for (size_t i = 0; i < W / 2; i++) {
@@ -94,12 +108,31 @@ int tr_leakcheck_add(struct tr_leakcheck *lc, const uint8_t *secret, size_t len)
             h2[2 * i] = (uint8_t)up[secret[i] >> 4];
             h2[2 * i + 1] = (uint8_t)up[secret[i] & 15];
         }
-        rc |= add16(lc, h1);
-        rc |= add16(lc, h2);
+        rc |= add(lc, h1, W);
+        rc |= add(lc, h2, W);
         mbedtls_platform_zeroize(h1, sizeof h1);
         mbedtls_platform_zeroize(h2, sizeof h2);
     }
     return rc ? TR_E_NOMEM : 0;
+}
+
+int tr_leakcheck_add_value(struct tr_leakcheck *lc, const uint8_t *v, size_t len)
+{
+    if (len < H)
+        return 0;
+    /* a run of one byte (e.g. an already masked value) says nothing */
+    size_t k = 1;
+    while (k < len && v[k] == v[0])
+        k++;
+    if (k == len)
+        return 0;
+    if (lc->values >= TR_LEAKCHECK_MAX_VALUES) {
+        lc->values_dropped++;
+        return 0;
+    }
+    lc->values++;
+    /* the whole value (or its first PMAX bytes) must appear */
+    return add(lc, v, len < PMAX ? len : PMAX);
 }
 
 static void add_cb(void *ctx, const uint8_t *secret, size_t len)
@@ -115,13 +148,13 @@ struct tr_leakcheck *tr_leakcheck_new(const struct tr_keystore *ks)
     if (!lc)
         return NULL;
     lc->bpow = 1;
-    for (size_t i = 0; i < W - 1; i++)
+    for (size_t j = 0; j + 1 < H; j++)
         lc->bpow *= BASE;
     if (rehash(lc, 1024) != 0) {
         free(lc);
         return NULL;
     }
-    tr_keystore_foreach_secret(ks, add_cb, lc);
+    tr_leakcheck_add_keys(lc, ks);
     if (lc->oom) {
         tr_leakcheck_free(lc);
         return NULL;
@@ -129,39 +162,42 @@ struct tr_leakcheck *tr_leakcheck_new(const struct tr_keystore *ks)
     return lc;
 }
 
-size_t tr_leakcheck_patterns(const struct tr_leakcheck *lc) { return lc->n; }
-
-static int lookup(const struct tr_leakcheck *lc, uint64_t h, const uint8_t *win)
+void tr_leakcheck_add_keys(struct tr_leakcheck *lc, const struct tr_keystore *ks)
 {
-    size_t j = (size_t)(h >> 17) & (lc->nslots - 1);
-    while (lc->slots[j]) {
-        size_t i = lc->slots[j] - 1;
-        if (lc->hash[i] == h && memcmp(lc->pat[i], win, W) == 0)
-            return 1;
-        j = (j + 1) & (lc->nslots - 1);
-    }
-    return 0;
+    tr_keystore_foreach_secret(ks, add_cb, lc);
 }
 
-/* Scans buf (the last W-1 bytes of the previous chunk first, then new
- * bytes); returns the offset of a hit within buf, or -1. */
-static long scan(const struct tr_leakcheck *lc, const uint8_t *buf, size_t n)
+size_t tr_leakcheck_patterns(const struct tr_leakcheck *lc) { return lc->n; }
+
+uint64_t tr_leakcheck_values_dropped(const struct tr_leakcheck *lc) { return lc->values_dropped; }
+
+/* First hit at a position < limit of buf[0..n), or -1.  A pattern longer
+ * than what is left after its position is no hit here (the caller keeps
+ * PMAX-1 bytes for the next chunk, so limit = n - (PMAX-1) unless final). */
+static long scan(const struct tr_leakcheck *lc, const uint8_t *buf, size_t n, size_t limit)
 {
-    if (n < W || lc->n == 0)
+    if (n < H || lc->n == 0)
         return -1;
-    uint64_t h = hash16(buf);
-    for (size_t i = 0;; i++) {
-        if (lookup(lc, h, buf + i))
-            return (long)i;
-        if (i + W >= n)
+    uint64_t h = hashh(buf);
+    for (size_t i = 0; i < limit; i++) {
+        size_t j = (size_t)(h >> 17) & (lc->nslots - 1);
+        while (lc->slots[j]) {
+            size_t k = lc->slots[j] - 1;
+            size_t len = lc->plen[k];
+            if (lc->hash[k] == h && i + len <= n && memcmp(lc->pat + k * PMAX, buf + i, len) == 0)
+                return (long)i;
+            j = (j + 1) & (lc->nslots - 1);
+        }
+        if (i + H >= n)
             return -1;
-        h = (h - buf[i] * lc->bpow) * BASE + buf[i + W];
+        h = (h - buf[i] * lc->bpow) * BASE + buf[i + H];
     }
+    return -1;
 }
 
 int tr_leakcheck_mem(const struct tr_leakcheck *lc, const uint8_t *p, size_t n)
 {
-    return scan(lc, p, n) >= 0;
+    return scan(lc, p, n, n) >= 0;
 }
 
 int tr_leakcheck_file(const struct tr_leakcheck *lc, const char *path, uint64_t *offset)
@@ -170,7 +206,7 @@ int tr_leakcheck_file(const struct tr_leakcheck *lc, const char *path, uint64_t 
     if (!f)
         return -1;
     enum { CHUNK = 1 << 20 };
-    uint8_t *buf = malloc(CHUNK + W);
+    uint8_t *buf = malloc(CHUNK + PMAX);
     if (!buf) {
         fclose(f);
         return -1;
@@ -178,22 +214,27 @@ int tr_leakcheck_file(const struct tr_leakcheck *lc, const char *path, uint64_t 
     size_t keep = 0, n;
     uint64_t base = 0;
     int rc = 0;
-    while ((n = fread(buf + keep, 1, CHUNK, f)) > 0) {
-        long at = scan(lc, buf, keep + n);
+    for (;;) {
+        n = fread(buf + keep, 1, CHUNK, f);
+        size_t total = keep + n;
+        int final = n == 0;
+        size_t limit = final ? total : (total > PMAX - 1 ? total - (PMAX - 1) : 0);
+        long at = scan(lc, buf, total, limit);
         if (at >= 0) {
             if (offset)
                 *offset = base + (uint64_t)at;
             rc = 1;
             break;
         }
-        size_t total = keep + n;
-        keep = total < W - 1 ? total : W - 1;
-        base += total - keep;
-        memmove(buf, buf + total - keep, keep);
+        if (final)
+            break;
+        keep = total - limit;
+        base += limit;
+        memmove(buf, buf + limit, keep);
     }
     if (!rc && ferror(f))
         rc = -1;
-    mbedtls_platform_zeroize(buf, CHUNK + W);
+    mbedtls_platform_zeroize(buf, CHUNK + PMAX);
     free(buf);
     fclose(f);
     return rc;
@@ -204,9 +245,10 @@ void tr_leakcheck_free(struct tr_leakcheck *lc)
     if (!lc)
         return;
     if (lc->pat) {
-        mbedtls_platform_zeroize(lc->pat, lc->cap * W);
+        mbedtls_platform_zeroize(lc->pat, lc->cap * PMAX);
         free(lc->pat);
     }
+    free(lc->plen);
     free(lc->hash);
     free(lc->slots);
     free(lc);

@@ -186,7 +186,8 @@ struct tr_h2dir *tr_h2dir_new(int client, const struct tr_ruleset *rules,
     tr_buf_init(&d->wh, TR_H2_MAX_HEADER_BLOCK);
     tr_buf_init(&d->fields, TR_H2_MAX_HEADER_BLOCK / 4 * sizeof(struct field));
     if (rules) {
-        struct tr_redact_opts o = {0, NULL};
+        struct tr_redact_opts o;
+        memset(&o, 0, sizeof o);
         if (ropts)
             o = *ropts;
         d->red = tr_redactor_new(rules, &o, red_emit, d);

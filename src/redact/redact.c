@@ -71,6 +71,8 @@ struct pfq {
 };
 
 struct tr_redactor {
+    void (*on_secret)(void *ctx, const uint8_t *p, size_t n); /* leak self-check feed */
+    void *secret_ctx;
     const struct tr_ruleset *rs;
     tr_redact_emit_fn emit;
     void *ctx;
@@ -129,6 +131,10 @@ struct tr_redactor *tr_redactor_new_sel(const struct tr_ruleset *rs,
     R->ctx = ctx;
     R->only = only;
     R->mask = (opts && opts->mask_char) ? (uint8_t)opts->mask_char : '*';
+    if (opts) {
+        R->on_secret = opts->on_secret;
+        R->secret_ctx = opts->secret_ctx;
+    }
     mbedtls_md_init(&R->md);
     if (opts && opts->token_key && only < 0) {
         memcpy(R->key, opts->token_key, TR_REDACT_KEY_LEN);
@@ -768,6 +774,8 @@ static int out_component(struct tr_redactor *R, size_t i, size_t j,
         while (b < n && act[b] == act[a])
             b++;
         int ac = act[a];
+        if (ac >= TR_ACT_TOKEN && ac <= TR_ACT_DROP && R->on_secret)
+            R->on_secret(R->secret_ctx, in + a, b - a);
         if (ac == TR_ACT_TOKEN && !R->have_key)
             ac = TR_ACT_MASK;
         if (R->only >= 0 && ac != ACT_LIMIT)

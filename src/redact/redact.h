@@ -80,6 +80,12 @@ struct tr_redact_opts {
      * borrowed for tr_redactor_new only (it keeps a copy, wiped on free).
      * NULL: token actions are rendered as mask (no key, no pseudonym). */
     const uint8_t *token_key;
+    /* Optional: called with the original bytes of every span that mask,
+     * token or drop replaced (for the output leak self-check, which looks
+     * for those values elsewhere in the outputs).  Borrowed for the call;
+     * the callee must not print or keep them beyond its own wiped store. */
+    void (*on_secret)(void *ctx, const uint8_t *p, size_t n);
+    void *secret_ctx;
 };
 
 /* Fills key with TR_REDACT_KEY_LEN random bytes (mbedTLS CTR-DRBG seeded

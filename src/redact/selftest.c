@@ -45,7 +45,9 @@ static int collect_emit(void *ctx, const uint8_t *data, size_t len,
 static int run_one(const struct tr_ruleset *rs, size_t r, const uint8_t *in,
                    size_t n, int bytewise, struct collect *c, uint64_t *matches)
 {
-    struct tr_redact_opts o = {'*', NULL};
+    struct tr_redact_opts o;
+    memset(&o, 0, sizeof o);
+    o.mask_char = '*';
     memset(c, 0, sizeof *c);
     struct tr_redactor *R = tr_redactor_new_sel(rs, &o, collect_emit, c, (long)r);
     if (!R)

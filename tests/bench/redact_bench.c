@@ -54,7 +54,7 @@ int main(int argc, char **argv)
         return 1;
     const char *rp = getenv("REDACT_BENCH_REC");
     uint8_t key[32] = {7};
-    struct tr_redact_opts o = {'*', key};
+    struct tr_redact_opts o = {.mask_char = '*', .token_key = key};
     uint64_t out = 0, matches = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -39,7 +39,7 @@ static void run(const uint8_t *data, size_t size, int client, size_t piece, stru
                 struct tr_h2_stats *st)
 {
     static const uint8_t key[32] = {1};
-    struct tr_redact_opts o = {0, key};
+    struct tr_redact_opts o = {.mask_char = 0, .token_key = key};
     struct tr_h2dir *d = tr_h2dir_new(client, RS, &o, emit, s);
     if (!d)
         abort();

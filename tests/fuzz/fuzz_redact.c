@@ -41,7 +41,7 @@ static struct tr_ruleset *RS;
 static void run(const uint8_t *data, size_t size, size_t piece, struct sink *s)
 {
     static const uint8_t key[32] = {1};
-    struct tr_redact_opts o = {0, key};
+    struct tr_redact_opts o = {.mask_char = 0, .token_key = key};
     struct tr_redactor *R = tr_redactor_new(RS, &o, emit, s);
     if (!R)
         abort();

@@ -253,7 +253,7 @@ static void run(const struct sb *in, int client, size_t piece, size_t cut, struc
                 struct tr_h2_stats *st)
 {
     static const uint8_t key[TR_REDACT_KEY_LEN] = {7};
-    struct tr_redact_opts ro = {0, key};
+    struct tr_redact_opts ro = {.mask_char = 0, .token_key = key};
     struct tr_h2dir *d = tr_h2dir_new(client, RS, &ro, sink, o);
     if (!d)
         abort();
@@ -359,7 +359,7 @@ static void test_rule_counts(void)
     struct sb in = {0}, o = {0};
     client_stream(&in, 0, 0);
     static const uint8_t key[TR_REDACT_KEY_LEN] = {7};
-    struct tr_redact_opts ro = {'#', key};
+    struct tr_redact_opts ro = {.mask_char = '#', .token_key = key};
     struct tr_h2dir *d = tr_h2dir_new(1, RS, &ro, sink, &o);
     TT_CHECK(d != NULL);
     TT_EQ_INT(tr_h2dir_push(d, in.p, in.len), 0);

@@ -70,8 +70,27 @@ static void test_file_across_chunks(void)
     tr_leakcheck_free(lc);
 }
 
+static void test_redacted_values(void)
+{
+    struct tr_leakcheck *lc = tr_leakcheck_new(NULL);
+    TT_EQ_INT(tr_leakcheck_add_value(lc, (const uint8_t *)"password123", 11), 0);
+    TT_EQ_INT(tr_leakcheck_add_value(lc, (const uint8_t *)"hunter2", 7), 0);      /* too short: not kept */
+    TT_EQ_INT(tr_leakcheck_add_value(lc, (const uint8_t *)"**********", 10), 0);  /* a mask: not kept */
+    TT_EQ_INT(tr_leakcheck_patterns(lc), 1);
+    static const char field[] = "user=alice&password=***********&x=password";
+    TT_CHECK(!tr_leakcheck_mem(lc, (const uint8_t *)field, strlen(field))); /* the name, not the value */
+    static const char leak[] = "echo: your password123 was accepted";
+    TT_CHECK(tr_leakcheck_mem(lc, (const uint8_t *)leak, strlen(leak)));
+    static const char cut[] = "...password12";
+    TT_CHECK(!tr_leakcheck_mem(lc, (const uint8_t *)cut, strlen(cut)));
+    static const char mask[] = "a **************** b";
+    TT_CHECK(!tr_leakcheck_mem(lc, (const uint8_t *)mask, strlen(mask)));
+    tr_leakcheck_free(lc);
+}
+
 int main(void)
 {
+    TT_RUN(test_redacted_values);
     TT_RUN(test_mem);
     TT_RUN(test_file_across_chunks);
     TT_DONE();

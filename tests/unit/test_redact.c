@@ -83,7 +83,7 @@ static const char *redact_with(const char *rules, const char *s,
         printf("  load: %s\n", err);
         return "";
     }
-    struct tr_redact_opts o = {mask, key};
+    struct tr_redact_opts o = {.mask_char = mask, .token_key = key};
     struct tr_redactor *R = tr_redactor_new(rs, &o, emit, &OUT);
     if (tr_redactor_push(R, (const uint8_t *)s, strlen(s)) ||
         tr_redactor_flush(R))

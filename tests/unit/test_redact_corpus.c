@@ -58,7 +58,7 @@ static uint8_t *slurp(const char *path, size_t *n)
 static struct sink run(const uint8_t *in, size_t n, size_t cut, size_t step)
 {
     struct sink s = {0};
-    struct tr_redact_opts o = {'*', KEY};
+    struct tr_redact_opts o = {.mask_char = '*', .token_key = KEY};
     struct tr_redactor *R = tr_redactor_new(RS, &o, emit, &s);
     if (step) {
         for (size_t i = 0; i < n; i += step)
