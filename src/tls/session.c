@@ -8,6 +8,7 @@
 #include "tls/suites.h"
 #include "tls/tlscrypt.h"
 #include "proto/h2.h"
+#include "proto/http1.h"
 
 #include <mbedtls/platform_util.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@ struct dirst {
     struct tr_redactor *red;
     int h2_decided, h2_on;  /* HTTP/2: header blocks decoded, redacted, re-encoded */
     struct tr_h2dir *h2;
+    struct tr_http1dir *h1; /* HTTP/1.x: bodies decoded, framing kept valid */
     struct rctx {
         struct tr_sessions *S;
         struct sess *s;
@@ -545,7 +547,28 @@ static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uin
             d->rc.s = s;
             d->rc.dir = dir;
             d->h2 = tr_h2dir_new(client, S->opts.rules, &S->opts.ropts, h2_emit, &d->rc);
+        } else if (client && (tr_http1_looks_like(p, n, 1) || !strcmp(s->hf.alpn, "http/1.1"))) {
+            /* HTTP/1.x: both directions get a parser, paired so the server
+             * side knows the request methods (HEAD, CONNECT, Upgrade) */
+            struct dirst *sd = &s->d[!dir];
+            d->rc.S = sd->rc.S = S;
+            d->rc.s = sd->rc.s = s;
+            d->rc.dir = dir;
+            sd->rc.dir = !dir;
+            d->h1 = tr_http1dir_new(1, h2_emit, &d->rc, NULL);
+            if (!sd->h2_decided) {
+                sd->h1 = tr_http1dir_new(0, h2_emit, &sd->rc, NULL);
+                sd->h2_decided = 1;
+            }
+            if (d->h1 && sd->h1)
+                tr_http1dir_peer(d->h1, sd->h1);
         }
+    }
+    if (d->h1) {
+        /* bodies decoded (gzip, deflate, br, zstd) so the rules see them;
+         * what cannot be decoded is withheld by the parser: fail closed */
+        tr_http1dir_push(d->h1, p, n);
+        return;
     }
     if (d->h2_on) {
         /* HPACK hides header text from byte rules: header blocks are decoded,
@@ -887,6 +910,8 @@ static void on_gap(void *ctx, struct tr_conn *c, int dir, uint64_t off, uint64_t
     red_flush(s, dir); /* no match spans a gap */
     if (d->h2)
         tr_h2dir_gap(d->h2);
+    if (d->h1)
+        tr_http1dir_gap(d->h1);
     if (s->tc)
         tr_tlscrypt_gap(s->tc, side_of(s, dir));
     d->ts = ts;
@@ -1125,6 +1150,49 @@ static void decryption_note(struct sess *s, char *text, size_t n)
                  st->early_skipped == 1 ? "" : "s");
 }
 
+/* What the HTTP/1.x parser decoded and withheld, for the verdict. */
+static void http1_fields(struct tr_sessions *S, struct sess *s)
+{
+    struct tr_http1_stats t;
+    memset(&t, 0, sizeof t);
+    int any = 0;
+    uint64_t withheld_by[8] = {0};
+    for (int dir = 0; dir < 2; dir++) {
+        if (!s->d[dir].h1)
+            continue;
+        any = 1;
+        struct tr_http1_stats st;
+        tr_http1dir_stats(s->d[dir].h1, &st);
+        t.messages += st.messages;
+        t.bytes_decoded += st.bytes_decoded;
+        t.bytes_withheld += st.bytes_withheld + st.upgraded_bytes_withheld;
+        t.malformed += st.malformed;
+        t.upgrades_ws += st.upgrades_ws;
+        for (int c = 0; c < TR_H1C_N; c++)
+            t.bodies_decoded[c] += st.bodies_decoded[c];
+        for (int w = 0; w < TR_H1W_N && w < 8; w++)
+            withheld_by[w] += st.bodies_withheld[w];
+    }
+    if (!any)
+        return;
+    uint64_t dec = 0;
+    for (int c = 0; c < TR_H1C_N; c++)
+        dec += t.bodies_decoded[c];
+    tr_fields_add(&S->fb, 1, "http1", "%llu messages, %llu compressed bodies decoded (%llu bytes)%s",
+                  (unsigned long long)t.messages, (unsigned long long)dec, (unsigned long long)t.bytes_decoded,
+                  t.upgrades_ws ? ", WebSocket upgrade followed" : "");
+    char why[256] = "";
+    size_t l = 0;
+    for (int w = 0; w < TR_H1W_N && w < 8 && l < sizeof why; w++)
+        if (withheld_by[w])
+            l += (size_t)snprintf(why + l, sizeof why - l, "%s%llu %s", l ? ", " : "",
+                                  (unsigned long long)withheld_by[w], tr_http1_why_name(w));
+    if (l || t.bytes_withheld || t.malformed)
+        tr_fields_add(&S->fb, 1, "http1-withheld", "%llu bytes withheld uninspected%s%s%s, %llu malformed "
+                      "messages: fail closed", (unsigned long long)t.bytes_withheld, l ? " (bodies: " : "", why,
+                      l ? ")" : "", (unsigned long long)t.malformed);
+}
+
 /* Per-rule redaction counts of the connection (counts, never values). */
 static void redaction_fields(struct tr_sessions *S, struct sess *s)
 {
@@ -1175,6 +1243,7 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s)
                           (unsigned long long)h2.hpack_errors, (unsigned long long)h2.protocol_errors,
                           h2.lost ? ", framing lost after a gap or error" : "");
     }
+    http1_fields(S, s);
     for (size_t i = 0; i < S->tot.nrules; i++) {
         uint64_t m = 0, b = 0;
         for (int dir = 0; dir < 2; dir++)
@@ -1214,9 +1283,12 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
         }
     }
     /* matches that complete at the end of each stream */
-    for (int dir = 0; dir < 2; dir++)
+    for (int dir = 0; dir < 2; dir++) {
         if (s->d[dir].h2)
             tr_h2dir_finish(s->d[dir].h2);
+        if (s->d[dir].h1)
+            tr_http1dir_finish(s->d[dir].h1);
+    }
     red_flush(s, 0);
     red_flush(s, 1);
     char text[1536];
@@ -1317,6 +1389,7 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
         tr_buf_free(&s->d[i].hs);
         tr_redactor_free(s->d[i].red);
         tr_h2dir_free(s->d[i].h2);
+        tr_http1dir_free(s->d[i].h1);
     }
     tr_tlscrypt_free(s->tc);
     free(s);
