@@ -7,13 +7,18 @@
 #include <nghttp2/nghttp2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 #define PREFACE_LEN 24
 
 enum { F_DATA = 0, F_HEADERS = 1, F_PUSH_PROMISE = 5, F_CONTINUATION = 9 };
 enum { FL_END_STREAM = 0x1, FL_END_HEADERS = 0x4, FL_PADDED = 0x8, FL_PRIORITY = 0x20 };
-enum { K_PASS, K_BLOCK };
+enum { K_PASS, K_BLOCK, K_MASKED };
+
+/* Streams whose bodies are content-encoded: DATA cannot be inspected (body
+ * decoding is not done for HTTP/2 yet), so it is withheld - fail closed. */
+#define ENC_STREAMS 256
 
 static const char wname[] = "x-tlsredact-withheld";
 /* nghttp2 allocations carry their size in front, so free can wipe them */
@@ -66,8 +71,32 @@ struct tr_h2dir {
     struct tr_buf fields;  /* struct field */
 
     int lost, hpack_lost;
+    uint32_t enc_sid[ENC_STREAMS]; /* streams with a content-encoding */
+    size_t enc_n;
+    int enc_all;                   /* more than ENC_STREAMS: every DATA withheld */
     struct tr_h2_stats st;
 };
+
+static int enc_has(const struct tr_h2dir *d, uint32_t sid)
+{
+    if (d->enc_all)
+        return 1;
+    for (size_t i = 0; i < d->enc_n; i++)
+        if (d->enc_sid[i] == sid)
+            return 1;
+    return 0;
+}
+
+static void enc_add(struct tr_h2dir *d, uint32_t sid)
+{
+    if (enc_has(d, sid))
+        return;
+    d->st.encoded_bodies++;
+    if (d->enc_n < ENC_STREAMS)
+        d->enc_sid[d->enc_n++] = sid;
+    else
+        d->enc_all = 1;
+}
 
 /* ---- accounting, wiping allocator for nghttp2 ---- */
 
@@ -537,6 +566,17 @@ static int finish_block(struct tr_h2dir *d)
         nva[k].value = d->out.data + fv[k].vo;
         nva[k].valuelen = fv[k].vl;
         nva[k].flags = NGHTTP2_NV_FLAG_NO_INDEX;
+        static const char ce[] = "content-encoding", why[] = "encoded-body";
+        if (d->blk_type == F_HEADERS && fv[k].nl == sizeof ce - 1 &&
+            !strncasecmp((const char *)d->txt.data + fv[k].no, ce, sizeof ce - 1) &&
+            !(fv[k].vl == 8 && !strncasecmp((const char *)d->txt.data + fv[k].vo, "identity", 8))) {
+            /* the body cannot be inspected: withheld, and said so */
+            enc_add(d, d->blk_sid);
+            nva[k].name = (uint8_t *)wname;
+            nva[k].namelen = sizeof wname - 1;
+            nva[k].value = (uint8_t *)why;
+            nva[k].valuelen = sizeof why - 1;
+        }
     }
     d->st.header_blocks++;
     if (d->hcb) {
@@ -613,7 +653,7 @@ static int start_frame(struct tr_h2dir *d)
         d->blk_in += 9 + (uint64_t)d->flen;
         break;
     default:
-        d->kind = K_PASS;
+        d->kind = d->type == F_DATA && enc_has(d, d->sid) ? K_MASKED : K_PASS;
         rc = out(d, h, 9);
         break;
     }
@@ -692,10 +732,18 @@ int tr_h2dir_push(struct tr_h2dir *d, const uint8_t *p, size_t n)
         size_t k = d->flen - d->fpos;
         if (k > n - i)
             k = n - i;
-        if (d->kind == K_PASS)
+        if (d->kind == K_PASS) {
             rc = out(d, p + i, k);
-        else
+        } else if (d->kind == K_MASKED) {
+            /* a PADDED frame's pad length byte stays, the payload goes */
+            size_t keep = (d->fpos == 0 && (d->flags & FL_PADDED)) ? 1 : 0;
+            rc = out(d, p + i, keep);
+            if (!rc)
+                rc = out_stars(d, k - keep);
+            d->st.data_withheld += k - keep;
+        } else {
             rc = block_bytes(d, p + i, k);
+        }
         d->fpos += (uint32_t)k;
         i += k;
         if (!rc && !d->lost && d->fpos == d->flen)

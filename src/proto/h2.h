@@ -110,6 +110,10 @@ struct tr_h2_stats {
     uint64_t bytes_withheld;    /* input bytes not passed: header block
                                    payloads withheld, '*' after loss,
                                    partial frames at the end */
+    uint64_t encoded_bodies;    /* streams whose DATA carried a content-encoding:
+                                   their payload is withheld ('*'), the
+                                   content-encoding field renamed x-tlsredact-withheld */
+    uint64_t data_withheld;     /* DATA payload bytes masked for that reason */
     int hpack_lost;             /* header blocks no longer decodable */
     int lost;                   /* framing lost: everything masked */
 };

@@ -1223,6 +1223,8 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s)
             h2.hpack_errors += hs.hpack_errors;
             h2.protocol_errors += hs.protocol_errors;
             h2.bytes_withheld += hs.bytes_withheld;
+            h2.encoded_bodies += hs.encoded_bodies;
+            h2.data_withheld += hs.data_withheld;
             h2.lost |= hs.lost;
         }
     }
@@ -1236,6 +1238,10 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s)
     if (any_h2) {
         tr_fields_add(&S->fb, 1, "http2", "%llu header blocks decoded (%llu fields) and redacted",
                       (unsigned long long)h2.header_blocks, (unsigned long long)h2.header_fields);
+        if (h2.encoded_bodies)
+            tr_fields_add(&S->fb, 1, "http2-encoded-bodies", "%llu streams with a content-encoding: %llu body bytes "
+                          "withheld (HTTP/2 body decoding is not done yet): fail closed",
+                          (unsigned long long)h2.encoded_bodies, (unsigned long long)h2.data_withheld);
         if (h2.blocks_withheld || h2.hpack_errors || h2.protocol_errors || h2.lost)
             tr_fields_add(&S->fb, 1, "http2-withheld", "%llu header blocks and %llu bytes withheld uninspected "
                           "(%llu HPACK errors, %llu framing errors%s): fail closed",

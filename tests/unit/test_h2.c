@@ -471,6 +471,40 @@ static void test_server_response(void)
     sb_free(&o);
 }
 
+/* A content-encoded body cannot be inspected: its DATA is withheld ('*' of
+ * the same length), the content-encoding field renamed, other streams pass. */
+static void test_encoded_body_withheld(void)
+{
+    struct sb in = {0}, o = {0};
+    nghttp2_hd_deflater *def;
+    if (nghttp2_hd_deflate_new(&def, 4096))
+        abort();
+    put_settings(&in);
+    const struct hf h1[] = {{":status", "200"}, {"content-encoding", "gzip"}, {"content-length", "20"}};
+    const struct hf h3[] = {{":status", "200"}, {"content-encoding", "identity"}};
+    put_headers(&in, def, 1, h1, 3, 0, 0, 0);
+    put_headers(&in, def, 3, h3, 2, 0, 0, 0);
+    put_data(&in, 1, "\x1f\x8bpassword=hunter2xyz", 1);
+    put_data(&in, 3, "plain body", 1);
+    nghttp2_hd_deflate_del(def);
+    struct tr_h2_stats st;
+    run(&in, 0, 0, 0, &o, &st);
+    struct parsed r;
+    parse_out(o.p, o.len, 0, &r);
+    TT_CHECK(r.ok);
+    TT_CHECK(!has(&r.hdrs, "content-encoding: gzip"));
+    TT_CHECK(has(&r.hdrs, "x-tlsredact-withheld: encoded-body\n"));
+    TT_CHECK(has(&r.hdrs, "content-encoding: identity\n"));
+    TT_CHECK(has(&r.data, "plain body"));
+    TT_CHECK(!has(&r.data, "hunter2xyz"));
+    TT_CHECK(has(&r.data, "*********************"));
+    TT_EQ_INT(st.encoded_bodies, 1);
+    TT_EQ_INT(st.data_withheld, strlen("\x1f\x8bpassword=hunter2xyz"));
+    parsed_free(&r);
+    sb_free(&in);
+    sb_free(&o);
+}
+
 /* A block that outgrows one frame is written as HEADERS + CONTINUATION. */
 static void test_large_block(void)
 {
@@ -837,6 +871,7 @@ static void test_no_rules(void)
 
 int main(void)
 {
+    TT_RUN(test_encoded_body_withheld);
     const char *root = getenv("TR_ROOT");
     char path[512];
     snprintf(path, sizeof path, "%s/rules", root ? root : ".");
