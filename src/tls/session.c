@@ -41,6 +41,7 @@ struct dirst {
     int h2_decided, h2_on;  /* HTTP/2: header blocks decoded, redacted, re-encoded */
     struct tr_h2dir *h2;
     struct tr_http1dir *h1; /* HTTP/1.x: bodies decoded, framing kept valid */
+    int last_nl;            /* the last byte given to the redactor was '\n' */
     struct rctx {
         struct tr_sessions *S;
         struct sess *s;
@@ -610,6 +611,19 @@ static void rule_counts(const struct dirst *d, size_t i, uint64_t *m, uint64_t *
 static void clear_push(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n)
 {
     struct dirst *d = &s->d[dir];
+    struct dirst *peer = &s->d[!dir];
+    /* HTTP/1.x turns: when this side speaks and the other side's held-back
+     * bytes end a line (a request or response head ends so), release them
+     * first, so outputs keep the order of the conversation (a dissector must
+     * see the 101 before the WebSocket frames that follow it).  Only at a
+     * line end, and only for HTTP/1.x, where rules do not span lines that
+     * the peer answers in between. */
+    if (n && peer->red && peer->h1 && peer->last_nl) {
+        tr_redactor_flush(peer->red);
+        peer->last_nl = 0;
+    }
+    if (n)
+        d->last_nl = p[n - 1] == '\n';
     if (!d->red) {
         d->rc.S = S;
         d->rc.s = s;

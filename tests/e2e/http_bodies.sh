@@ -39,3 +39,25 @@ sys.exit(0 if ok else 1)' <<<"$out"; then
     bad=$(tshark_q -r "$TMP/o.pcap" -q -z expert | grep -iE '^ +[0-9]+ +(Malformed|Protocol|Sequence).*(Error|Warn)' | head -3)
     [ -z "$bad" ] && pass "http bodies: tshark expert clean" || fail "http bodies: expert" "$bad"
 fi
+
+# WebSocket (tests/fixtures/https_websocket): masked client frames and a
+# permessage-deflate message; the secrets inside are redacted, the text shows.
+f="$FIX/https_websocket.pcap"
+kl="$FIX/https_websocket.keylog"
+mkdir -p "$TMP/ws"
+"$TR_BIN" -r "$f" -l "$kl" -o "$TMP/ws/t.txt" -w "$TMP/ws/o.pcap" --export-streams "$TMP/ws" >/dev/null 2>&1 ||
+    { fail "websocket: run" "tlsredact failed"; exit 0; }
+for s in hunter2-wsdeflate tok-ws-masked-0123456789; do
+    if grep -rqF -- "$s" "$TMP/ws"; then fail "websocket: $s" "found in an output"; else pass "websocket: $s absent"; fi
+done
+grep -q '{"user":"alice","password":"\*\*\*\*' "$TMP"/ws/*.c2s && pass "websocket: deflated masked message visible, redacted" ||
+    fail "websocket: client text" "not found in the exported client stream"
+grep -q "WebSocket upgrade followed" "$TMP/ws/t.txt" && pass "websocket: verdict says the upgrade was followed" ||
+    fail "websocket: verdict" "no upgrade line"
+if have_tshark; then
+    txt=$(tshark_q -r "$TMP/ws/o.pcap" -d tcp.port==9443,http -Y websocket -T fields \
+          -e websocket.payload.text | tr '\n' ' ')
+    grep -q '^{"user":"alice","password":"\*\*\*' <<<"$txt" && grep -q 'echo: {"token":"\*\*\*' <<<"$txt" &&
+        pass "websocket: tshark dissects both sides' frames in the pcap, redacted" ||
+        fail "websocket: tshark" "$txt"
+fi
