@@ -74,6 +74,7 @@ struct cli {
     struct tr_pcapw_opts pcap;      /* --pcap-format, --pcap-link */
     struct tr_portmap portmap;      /* --port-map */
     int anonymize;                  /* --anonymize */
+    int keep_other;                 /* --keep-other */
     const char *json_file;          /* --json FILE */
     const char *report_file;        /* --report FILE */
 };
@@ -125,6 +126,9 @@ static void usage(FILE *o)
           "  --pcap-format tcp|pdu  tcp: synthesized cleartext TCP conversations (default);\n"
           "                     pdu: Wireshark exported PDUs (link type 252)\n"
           "  --pcap-link ether|raw  link type of the tcp format (default ether)\n"
+          "  --keep-other       also copy non-TCP packets (UDP, ICMP...) into the tcp pcap,\n"
+          "                     as captured: their payload is NOT inspected (default: dropped,\n"
+          "                     counted)\n"
           "  --port-map SPEC    server ports of decrypted connections: FROM:TO,... added to\n"
           "                     443:80,8443:8080,993:143,995:110,465:25,636:389,853:53,990:21,\n"
           "                     5061:5060; FROM:FROM removes one; none = keep every port\n"
@@ -162,7 +166,7 @@ static char *join_args(int argc, char **argv)
 static void parse_args(struct cli *cli, int argc, char **argv)
 {
     enum { OPT_NO_PROGRESS = 256, OPT_KEYPW, OPT_PSK, OPT_TOKEN, OPT_MASK, OPT_TEST_RULES, OPT_EXPORT,
-           OPT_NO_DSB, OPT_PCAP_FORMAT, OPT_PCAP_LINK, OPT_PORT_MAP, OPT_JSON, OPT_REPORT, OPT_ANON };
+           OPT_NO_DSB, OPT_PCAP_FORMAT, OPT_PCAP_LINK, OPT_PORT_MAP, OPT_JSON, OPT_REPORT, OPT_ANON, OPT_KEEP_OTHER };
     static const struct option longopts[] = {
         {"key", required_argument, NULL, 'k'},
         {"keylog", required_argument, NULL, 'l'},
@@ -171,6 +175,7 @@ static void parse_args(struct cli *cli, int argc, char **argv)
         {"no-dsb", no_argument, NULL, OPT_NO_DSB},
         {"json", required_argument, NULL, OPT_JSON},
         {"anonymize", no_argument, NULL, OPT_ANON},
+        {"keep-other", no_argument, NULL, OPT_KEEP_OTHER},
         {"report", required_argument, NULL, OPT_REPORT},
         {"write", required_argument, NULL, 'w'},
         {"pcap-format", required_argument, NULL, OPT_PCAP_FORMAT},
@@ -214,6 +219,7 @@ static void parse_args(struct cli *cli, int argc, char **argv)
         case OPT_NO_DSB: cli->no_dsb = 1; break;
         case OPT_JSON: cli->json_file = optarg; break;
         case OPT_ANON: cli->anonymize = 1; break;
+        case OPT_KEEP_OTHER: cli->keep_other = 1; break;
         case OPT_REPORT: cli->report_file = optarg; break;
         case 'w': cli->pcap_out = optarg; break;
         case OPT_PCAP_FORMAT:
@@ -603,6 +609,12 @@ static int run_test_rules(const struct cli *cli)
     return rc;
 }
 
+/* --keep-other: a non-TCP IP packet goes to the pcap as captured. */
+static void keep_other(void *ctx, const uint8_t *ip, size_t len, struct timeval ts)
+{
+    tr_pcapw_write_ip(ctx, ip, len, ts);
+}
+
 /* Every value a rule redacts is remembered for the leak self-check. */
 static void leak_value(void *ctx, const uint8_t *p, size_t n)
 {
@@ -687,6 +699,7 @@ static int report_options(struct tr_report *rep, const struct cli *cli)
     if (cli->pcap_out) e |= tr_report_option(rep, "-w", cli->pcap_out);
     if (cli->pcap_out) e |= tr_report_option(rep, "--pcap-format", cli->pcap.format == TR_PCAPW_PDU ? "pdu" : "tcp");
     if (cli->anonymize) e |= tr_report_option(rep, "--anonymize", NULL);
+    if (cli->keep_other) e |= tr_report_option(rep, "--keep-other", NULL);
     if (cli->json_file) e |= tr_report_option(rep, "--json", cli->json_file);
     if (cli->report_file) e |= tr_report_option(rep, "--report", cli->report_file);
     if (cli->filter) e |= tr_report_option(rep, "filter", cli->filter);
@@ -860,6 +873,15 @@ int main(int argc, char **argv)
         goto done;
     }
 
+    if (cli.keep_other) {
+        if (!R.pcapw || cli.pcap.format != TR_PCAPW_TCP || cli.anonymize) {
+            fprintf(stderr, "tlsredact: --keep-other needs -w with --pcap-format tcp, without --anonymize\n");
+            rc = EX_USAGE;
+            goto done;
+        }
+        fprintf(stderr, "tlsredact: --keep-other: non-TCP packets are copied as captured, uninspected\n");
+        tr_decode_set_other(R.dec, keep_other, R.pcapw);
+    }
     if (cli.iface) {
         live_capture = R.cap;
         signal(SIGINT, on_signal);

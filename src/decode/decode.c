@@ -24,6 +24,10 @@ enum disp {
 struct tr_decoder {
     tr_tcp_cb cb;
     void *ctx;
+    tr_other_cb other;
+    void *other_ctx;
+    const uint8_t *ip;      /* this packet's first IP header (for other) */
+    size_t ip_len;
     struct tr_decode_stats st;
     struct tr_ipfrag *frag;
 };
@@ -145,6 +149,10 @@ static int ipv4(const struct pctx *c, struct tr_reader *r, size_t wire)
     int e = need(r, wire, 20);
     if (e >= 0)
         return e;
+    if (!c->d->ip) {
+        c->d->ip = r->p;
+        c->d->ip_len = tr_rd_left(r);
+    }
     size_t capl = tr_rd_left(r);
     uint8_t vihl = tr_rd_u8(r);
     tr_rd_skip(r, 1); /* DSCP/ECN */
@@ -278,6 +286,10 @@ static int ipv6(const struct pctx *c, struct tr_reader *r, size_t wire)
     int e = need(r, wire, 40);
     if (e >= 0)
         return e;
+    if (!c->d->ip) {
+        c->d->ip = r->p;
+        c->d->ip_len = tr_rd_left(r);
+    }
     size_t capl = tr_rd_left(r);
     uint32_t vtf = tr_rd_u32(r);
     size_t plen = tr_rd_u16(r);
@@ -430,6 +442,12 @@ struct tr_decoder *tr_decode_new(tr_tcp_cb cb, void *ctx)
     return d;
 }
 
+void tr_decode_set_other(struct tr_decoder *d, tr_other_cb cb, void *ctx)
+{
+    d->other = cb;
+    d->other_ctx = ctx;
+}
+
 void tr_decode_free(struct tr_decoder *d)
 {
     if (!d)
@@ -450,7 +468,15 @@ int tr_decode_packet(struct tr_decoder *d, int linktype, const uint8_t *data,
     if (tr_ipfrag_count(d->frag))
         tr_ipfrag_expire(d->frag, ts);
     struct tr_reader r = tr_rd_init(data, caplen);
-    switch (link_decode(&c, linktype, &r, len)) {
+    d->ip = NULL;
+    int disp = link_decode(&c, linktype, &r, len);
+    if ((disp == D_UDP || disp == D_ICMP || disp == D_OTHER) && d->other && d->ip) {
+        /* a datagram completed from IPv4 fragments is not one packet: skip */
+        int frag = d->ip_len >= 8 && (d->ip[0] >> 4) == 4 && ((d->ip[6] & 0x3f) | d->ip[7]);
+        if (!frag)
+            d->other(d->other_ctx, d->ip, d->ip_len, ts);
+    }
+    switch (disp) {
     case D_TCP: d->st.tcp++; break;
     case D_UDP: d->st.udp++; break;
     case D_ICMP: d->st.icmp++; break;

@@ -108,10 +108,17 @@ typedef void (*tr_tcp_cb)(void *ctx, const struct tr_seg *seg);
 
 struct tr_decoder; /* opaque: holds the IP fragment reassembly state */
 
+/* Non-TCP IP packets (UDP, ICMP, other protocols), for --keep-other: the IP
+ * packet as captured (first IP header on, caplen bytes), borrowed for the
+ * call.  Datagrams reassembled from IPv4 fragments are not passed. */
+typedef void (*tr_other_cb)(void *ctx, const uint8_t *ip, size_t len, struct timeval ts);
+
 /* Creates a decoder delivering segments to cb(ctx, seg). NULL on OOM. */
 struct tr_decoder *tr_decode_new(tr_tcp_cb cb, void *ctx);
 /* Frees the decoder and any fragments it holds (NULL is fine). */
 void tr_decode_free(struct tr_decoder *d);
+/* Also deliver non-TCP IP packets to cb (NULL: not). */
+void tr_decode_set_other(struct tr_decoder *d, tr_other_cb cb, void *ctx);
 
 /* True when the link type is one this decoder understands. */
 int tr_decode_linktype_ok(int linktype);

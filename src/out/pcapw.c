@@ -773,3 +773,26 @@ void tr_pcapw_free(struct tr_pcapw *w)
     memset(w->pkt, 0, sizeof w->pkt);
     free(w);
 }
+
+int tr_pcapw_write_ip(struct tr_pcapw *w, const uint8_t *ip, size_t len, struct timeval ts)
+{
+    if (w->failed || w->format != TR_PCAPW_TCP || len == 0)
+        return 0;
+    size_t hdr = w->link == TR_PCAPW_RAW ? 0 : 14;
+    if (len > sizeof w->pkt - hdr)
+        len = sizeof w->pkt - hdr;
+    if (hdr) {
+        static const uint8_t mac[5] = {0x02, 0, 0, 0, 0};
+        memcpy(w->pkt, mac, 5);
+        w->pkt[5] = 2;
+        memcpy(w->pkt + 6, mac, 5);
+        w->pkt[11] = 1;
+        int v6 = (ip[0] >> 4) == 6;
+        w->pkt[12] = v6 ? 0x86 : 0x08;
+        w->pkt[13] = v6 ? 0xdd : 0x00;
+    }
+    memcpy(w->pkt + hdr, ip, len);
+    put_record(w, ts, w->pkt, hdr + len);
+    w->st.other++;
+    return w->failed ? -1 : 0;
+}

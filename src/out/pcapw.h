@@ -102,6 +102,7 @@ void tr_pcapw_free(struct tr_pcapw *w);
 struct tr_pcapw_stats {
     uint64_t packets, conns, pdus, bytes;   /* records written, conversations, PDUs, payload bytes */
     uint64_t records_dropped;               /* cleartext records left out (decrypted connections) */
+    uint64_t other;                         /* non-TCP packets kept (--keep-other) */
 };
 void tr_pcapw_stats(const struct tr_pcapw *w, struct tr_pcapw_stats *st);
 
@@ -141,5 +142,9 @@ long tr_pcapw_pdu_len(const char *proto, int client, int at_start, const uint8_t
 /* Protocol name for a PDU: from ALPN (h2 -> http2, http/1.x -> http, ...),
  * else from the server port, else "data". */
 const char *tr_pcapw_proto_name(const char *alpn, uint16_t sport);
+
+/* --keep-other: writes one non-TCP IP packet as captured (tcp format only;
+ * the pdu format has no place for it).  Counted in the stats as other. */
+int tr_pcapw_write_ip(struct tr_pcapw *w, const uint8_t *ip, size_t len, struct timeval ts);
 
 #endif
