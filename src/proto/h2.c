@@ -3,6 +3,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/fill.h"
 
 #include <nghttp2/nghttp2.h>
 #include <stdlib.h>
@@ -284,24 +285,13 @@ static int out(struct tr_h2dir *d, const uint8_t *p, size_t n)
     return d->emit(d->ctx, p, n);
 }
 
+/* Withheld bytes keep their length: n fill bytes go out instead. */
+static int out_fill(void *ctx, const uint8_t *p, size_t n) { return out(ctx, p, n); }
+
 static int out_stars(struct tr_h2dir *d, size_t n)
 {
-    static const uint8_t stars[256] = {
-#define S4 '*', '*', '*', '*'
-#define S32 S4, S4, S4, S4, S4, S4, S4, S4
-        S32, S32, S32, S32, S32, S32, S32, S32
-#undef S32
-#undef S4
-    };
     d->st.bytes_withheld += n;
-    while (n) {
-        size_t k = n < sizeof stars ? n : sizeof stars;
-        int rc = out(d, stars, k);
-        if (rc)
-            return rc;
-        n -= k;
-    }
-    return 0;
+    return tr_fill_emit(out_fill, d, n);
 }
 
 static int out_frame_hdr(struct tr_h2dir *d, size_t len, uint8_t type, uint8_t flags, uint32_t sid)

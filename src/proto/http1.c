@@ -3,6 +3,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/fill.h"
 #include "core/reader.h"
 #include "proto/ws.h"
 #include "redact/redact.h"
@@ -150,22 +151,12 @@ static int out(struct tr_http1dir *d, const void *p, size_t n)
 
 static int outs(struct tr_http1dir *d, const char *s) { return out(d, s, strlen(s)); }
 
+static int out_void(void *ctx, const uint8_t *p, size_t n) { return out(ctx, p, n); }
+
+/* Withheld bytes keep their length: n fill bytes go out instead. */
 static int out_fill(struct tr_http1dir *d, uint64_t n)
 {
-    static const uint8_t stars[256] = {
-#define S4 '*', '*', '*', '*'
-#define S32 S4, S4, S4, S4, S4, S4, S4, S4
-        S32, S32, S32, S32, S32, S32, S32, S32
-#undef S32
-#undef S4
-    };
-    int rc = 0;
-    while (n && !rc) {
-        size_t k = n < sizeof stars ? (size_t)n : sizeof stars;
-        rc = out(d, stars, k);
-        n -= k;
-    }
-    return rc;
+    return tr_fill_emit(out_void, d, n);
 }
 
 static int out_chunk(struct tr_http1dir *d, const uint8_t *p, size_t n)

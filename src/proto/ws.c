@@ -2,6 +2,7 @@
 #include "proto/ws.h"
 
 #include "core/err.h"
+#include "core/fill.h"
 #include "redact/redact.h"
 
 #include <stdlib.h>
@@ -84,23 +85,12 @@ static int out(struct tr_wsdir *d, const uint8_t *p, size_t n)
     return d->emit(d->ctx, p, n);
 }
 
+/* Withheld bytes keep their length: n fill bytes go out instead. */
+static int out_fill(void *ctx, const uint8_t *p, size_t n) { return out(ctx, p, n); }
+
 static int out_stars(struct tr_wsdir *d, uint64_t n)
 {
-    static const uint8_t stars[256] = {
-#define S4 '*', '*', '*', '*'
-#define S32 S4, S4, S4, S4, S4, S4, S4, S4
-        S32, S32, S32, S32, S32, S32, S32, S32
-#undef S32
-#undef S4
-    };
-    while (n) {
-        size_t k = n < sizeof stars ? (size_t)n : sizeof stars;
-        int rc = out(d, stars, k);
-        if (rc)
-            return rc;
-        n -= k;
-    }
-    return 0;
+    return tr_fill_emit(out_fill, d, n);
 }
 
 /* An unmasked frame header, length in its shortest form. */
