@@ -77,7 +77,7 @@ fuzz: $(FUZZ_BIN)
 
 # Debian packages the build needs, and those the tests use.
 BUILD_PKGS := libpcap-dev libmbedtls-dev libpcre2-dev libnghttp2-dev libbrotli-dev libzstd-dev zlib1g-dev
-TEST_PKGS  := tshark tcpdump openssl python3
+TEST_PKGS  := tshark tcpdump openssl python3 iproute2
 deps:
 	@tests/tools/install-deps.sh $(BUILD_PKGS)
 test-deps:
