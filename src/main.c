@@ -75,6 +75,7 @@ struct cli {
     struct tr_portmap portmap;      /* --port-map */
     int anonymize;                  /* --anonymize */
     int keep_other;                 /* --keep-other */
+    int allow_uninspected;          /* --allow-uninspected */
     const char *json_file;          /* --json FILE */
     const char *report_file;        /* --report FILE */
 };
@@ -113,6 +114,8 @@ static void usage(FILE *o)
           "  --token-key FILE   key for the token action (default: random per run)\n"
           "  --mask-char C      fill character of the mask action (default '*')\n"
           "  --test-rules [FILE...]  run the rules' embedded examples and exit\n"
+          "  --allow-uninspected  pass bodies that cannot be decoded (unknown content coding,\n"
+          "                     HTTP/2 encoded bodies) instead of withholding them\n"
           "Output:\n"
           "  -o FILE            write the transcript to FILE (default: standard output)\n"
           "  -q, --verdicts     print connection headers, verdicts and the summary only\n"
@@ -166,7 +169,7 @@ static char *join_args(int argc, char **argv)
 static void parse_args(struct cli *cli, int argc, char **argv)
 {
     enum { OPT_NO_PROGRESS = 256, OPT_KEYPW, OPT_PSK, OPT_TOKEN, OPT_MASK, OPT_TEST_RULES, OPT_EXPORT,
-           OPT_NO_DSB, OPT_PCAP_FORMAT, OPT_PCAP_LINK, OPT_PORT_MAP, OPT_JSON, OPT_REPORT, OPT_ANON, OPT_KEEP_OTHER };
+           OPT_NO_DSB, OPT_PCAP_FORMAT, OPT_PCAP_LINK, OPT_PORT_MAP, OPT_JSON, OPT_REPORT, OPT_ANON, OPT_KEEP_OTHER, OPT_ALLOW };
     static const struct option longopts[] = {
         {"key", required_argument, NULL, 'k'},
         {"keylog", required_argument, NULL, 'l'},
@@ -176,6 +179,7 @@ static void parse_args(struct cli *cli, int argc, char **argv)
         {"json", required_argument, NULL, OPT_JSON},
         {"anonymize", no_argument, NULL, OPT_ANON},
         {"keep-other", no_argument, NULL, OPT_KEEP_OTHER},
+        {"allow-uninspected", no_argument, NULL, OPT_ALLOW},
         {"report", required_argument, NULL, OPT_REPORT},
         {"write", required_argument, NULL, 'w'},
         {"pcap-format", required_argument, NULL, OPT_PCAP_FORMAT},
@@ -220,6 +224,7 @@ static void parse_args(struct cli *cli, int argc, char **argv)
         case OPT_JSON: cli->json_file = optarg; break;
         case OPT_ANON: cli->anonymize = 1; break;
         case OPT_KEEP_OTHER: cli->keep_other = 1; break;
+        case OPT_ALLOW: cli->allow_uninspected = 1; break;
         case OPT_REPORT: cli->report_file = optarg; break;
         case 'w': cli->pcap_out = optarg; break;
         case OPT_PCAP_FORMAT:
@@ -700,6 +705,7 @@ static int report_options(struct tr_report *rep, const struct cli *cli)
     if (cli->pcap_out) e |= tr_report_option(rep, "--pcap-format", cli->pcap.format == TR_PCAPW_PDU ? "pdu" : "tcp");
     if (cli->anonymize) e |= tr_report_option(rep, "--anonymize", NULL);
     if (cli->keep_other) e |= tr_report_option(rep, "--keep-other", NULL);
+    if (cli->allow_uninspected) e |= tr_report_option(rep, "--allow-uninspected", NULL);
     if (cli->json_file) e |= tr_report_option(rep, "--json", cli->json_file);
     if (cli->report_file) e |= tr_report_option(rep, "--report", cli->report_file);
     if (cli->filter) e |= tr_report_option(rep, "filter", cli->filter);
@@ -742,6 +748,9 @@ int main(int argc, char **argv)
     sopts.ks = have_keys ? R.ks : NULL;
     sopts.rules = R.rules;
     sopts.ropts.mask_char = cli.mask_char;
+    sopts.allow_uninspected = cli.allow_uninspected;
+    if (cli.allow_uninspected)
+        fprintf(stderr, "tlsredact: --allow-uninspected: bodies that cannot be decoded pass uninspected\n");
     if (R.rules || cli.anonymize) {
         int kr = cli.token_key_file ? tr_redact_load_key(cli.token_key_file, R.token_key, err, sizeof err)
                                     : tr_redact_random_key(R.token_key);

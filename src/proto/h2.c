@@ -75,6 +75,7 @@ struct tr_h2dir {
     uint32_t enc_sid[ENC_STREAMS]; /* streams with a content-encoding */
     size_t enc_n;
     int enc_all;                   /* more than ENC_STREAMS: every DATA withheld */
+    int allow_uninspected;         /* encoded bodies pass as they are */
     struct tr_h2_stats st;
 };
 
@@ -315,6 +316,8 @@ static void lose(struct tr_h2dir *d)
     d->hdr_have = 0;
     d->lost = 1;
 }
+
+void tr_h2dir_allow_uninspected(struct tr_h2dir *d, int allow) { d->allow_uninspected = allow; }
 
 void tr_h2dir_gap(struct tr_h2dir *d)
 {
@@ -557,7 +560,7 @@ static int finish_block(struct tr_h2dir *d)
         nva[k].valuelen = fv[k].vl;
         nva[k].flags = NGHTTP2_NV_FLAG_NO_INDEX;
         static const char ce[] = "content-encoding", why[] = "encoded-body";
-        if (d->blk_type == F_HEADERS && fv[k].nl == sizeof ce - 1 &&
+        if (d->blk_type == F_HEADERS && !d->allow_uninspected && fv[k].nl == sizeof ce - 1 &&
             !strncasecmp((const char *)d->txt.data + fv[k].no, ce, sizeof ce - 1) &&
             !(fv[k].vl == 8 && !strncasecmp((const char *)d->txt.data + fv[k].vo, "identity", 8))) {
             /* the body cannot be inspected: withheld, and said so */
@@ -643,7 +646,7 @@ static int start_frame(struct tr_h2dir *d)
         d->blk_in += 9 + (uint64_t)d->flen;
         break;
     default:
-        d->kind = d->type == F_DATA && enc_has(d, d->sid) ? K_MASKED : K_PASS;
+        d->kind = d->type == F_DATA && !d->allow_uninspected && enc_has(d, d->sid) ? K_MASKED : K_PASS;
         rc = out(d, h, 9);
         break;
     }

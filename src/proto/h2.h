@@ -91,6 +91,9 @@ int tr_h2dir_push(struct tr_h2dir *d, const uint8_t *p, size_t n);
  * longer be trusted; every later byte is emitted as '*'.  A header block in
  * progress is withheld. */
 void tr_h2dir_gap(struct tr_h2dir *d);
+/* --allow-uninspected: DATA of content-encoded streams passes as it is
+ * (counted in encoded_bodies, not withheld). */
+void tr_h2dir_allow_uninspected(struct tr_h2dir *d, int allow);
 /* End of the direction.  A partial frame header or unfinished header block
  * is withheld (nothing is emitted for it).  Returns 0 or an emit error. */
 int tr_h2dir_finish(struct tr_h2dir *d);

@@ -548,6 +548,8 @@ static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uin
             d->rc.s = s;
             d->rc.dir = dir;
             d->h2 = tr_h2dir_new(client, S->opts.rules, &S->opts.ropts, h2_emit, &d->rc);
+            if (d->h2 && S->opts.allow_uninspected)
+                tr_h2dir_allow_uninspected(d->h2, 1);
         } else if (client && (tr_http1_looks_like(p, n, 1) || !strcmp(s->hf.alpn, "http/1.1"))) {
             /* HTTP/1.x: both directions get a parser, paired so the server
              * side knows the request methods (HEAD, CONNECT, Upgrade) */
@@ -556,9 +558,12 @@ static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uin
             d->rc.s = sd->rc.s = s;
             d->rc.dir = dir;
             sd->rc.dir = !dir;
-            d->h1 = tr_http1dir_new(1, h2_emit, &d->rc, NULL);
+            struct tr_http1_opts ho;
+            memset(&ho, 0, sizeof ho);
+            ho.allow_uninspected = S->opts.allow_uninspected;
+            d->h1 = tr_http1dir_new(1, h2_emit, &d->rc, &ho);
             if (!sd->h2_decided) {
-                sd->h1 = tr_http1dir_new(0, h2_emit, &sd->rc, NULL);
+                sd->h1 = tr_http1dir_new(0, h2_emit, &sd->rc, &ho);
                 sd->h2_decided = 1;
             }
             if (d->h1 && sd->h1)

@@ -26,6 +26,7 @@ struct tr_session_opts {
     struct tr_keystore *ks;          /* keys; NULL = dissect only */
     const struct tr_ruleset *rules;  /* NULL = redaction off (-R none) */
     struct tr_redact_opts ropts;
+    int allow_uninspected;           /* --allow-uninspected: undecodable bodies pass */
 };
 
 /* Verdict classes, also the keys of the summary. */

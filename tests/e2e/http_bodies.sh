@@ -61,3 +61,14 @@ if have_tshark; then
         pass "websocket: tshark dissects both sides' frames in the pcap, redacted" ||
         fail "websocket: tshark" "$txt"
 fi
+
+# --allow-uninspected lets the undecodable body through, explicitly
+mkdir -p "$TMP/au"
+"$TR_BIN" -q --allow-uninspected -r "$FIX/https_compressed.pcap" -l "$FIX/https_compressed.keylog" \
+    --export-streams "$TMP/au" >/dev/null 2>"$TMP/au.err"
+if grep -q "Content-Encoding: x-secret-coding" "$TMP"/au/*.s2c && ! grep -q "X-Tlsredact-Withheld" "$TMP"/au/*.s2c &&
+   grep -q "allow-uninspected" "$TMP/au.err"; then
+    pass "http bodies: --allow-uninspected passes the unknown coding, and says so"
+else
+    fail "http bodies: --allow-uninspected" "$(head -1 "$TMP/au.err")"
+fi
