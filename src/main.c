@@ -204,6 +204,7 @@ static void parse_args(struct cli *cli, int argc, char **argv)
     tr_portmap_default(&cli->portmap);
     cli->pcap.map = &cli->portmap;
     int c;
+    opterr = 0; /* one line of our own instead of getopt's */
     /* '+': stop at the first non-option, which starts the filter expression */
     while ((c = getopt_long(argc, argv, "+r:i:o:qhVk:l:R:w:", longopts, NULL)) != -1) {
         switch (c) {
@@ -264,7 +265,19 @@ static void parse_args(struct cli *cli, int argc, char **argv)
         case OPT_NO_PROGRESS: cli->progress = 0; break;
         case 'h': usage(stdout); exit(EX_DONE);
         case 'V': printf("tlsredact %s\n", TR_VERSION); exit(EX_DONE);
-        default: die_usage("invalid option");
+        default: {
+            char msg[160];
+            const char *bad = argv[optind - 1] ? argv[optind - 1] : "?";
+            if (optopt > 0 && optopt < 128 && strchr("rioklRw", optopt))
+                snprintf(msg, sizeof msg, "option -%c needs an argument", optopt);
+            else if (optopt >= 256)
+                snprintf(msg, sizeof msg, "option '%.100s' needs an argument", bad);
+            else if (optopt > 0 && optopt < 128)
+                snprintf(msg, sizeof msg, "unknown option -%c", optopt);
+            else
+                snprintf(msg, sizeof msg, "unknown or incomplete option '%.100s'", bad);
+            die_usage(msg);
+        }
         }
     }
     if (cli->test_rules) {
