@@ -63,12 +63,18 @@ struct tr_rule {
     size_t nkw;
     size_t *kwid;          /* index of each keyword in ruleset kws */
     struct tr_prefilter *pf; /* NULL: none */
+    int scope;             /* SCOPE_* : where the pattern applies */
+    char scope_name[65];   /* header or query parameter name */
     long pfslot;           /* index among the ruleset's prefiltered rules, -1: none */
     struct tr_example *ex;
     size_t nex;
     size_t file;           /* index into ruleset files */
     unsigned line;
 };
+
+/* scope directive: the pattern applies to one HTTP header's value or one
+ * query parameter's value (HTTP/1.x lines and HTTP/2 decoded headers alike) */
+enum { SCOPE_STREAM = 0, SCOPE_HEADER, SCOPE_QUERY };
 
 struct tr_kw {
     uint8_t *s;   /* lowercased */

@@ -361,6 +361,78 @@ bad:
     return perr(ps, "%s", why);
 }
 
+static int add_keyword(struct parse *ps, struct tr_rule *r, const char *s, size_t n);
+
+/* "scope header:NAME" or "scope query:NAME": NAME is a token (letters,
+ * digits, - _ .), at most 64 bytes. */
+static int parse_scope(struct parse *ps, struct tr_rule *r, const char *v, size_t n)
+{
+    size_t plen;
+    if (n > 7 && !memcmp(v, "header:", 7)) {
+        r->scope = SCOPE_HEADER;
+        plen = 7;
+    } else if (n > 6 && !memcmp(v, "query:", 6)) {
+        r->scope = SCOPE_QUERY;
+        plen = 6;
+    } else {
+        return perr(ps, "bad scope (header:NAME or query:NAME)");
+    }
+    size_t nl = n - plen;
+    if (nl > 64)
+        return perr(ps, "scope name longer than 64 bytes");
+    for (size_t i = 0; i < nl; i++) {
+        char c = v[plen + i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.'))
+            return perr(ps, "bad scope name (letters, digits, - _ .)");
+    }
+    memcpy(r->scope_name, v + plen, nl);
+    r->scope_name[nl] = '\0';
+    return 0;
+}
+
+/* A scoped pattern P becomes a stream pattern anchored on what the scope
+ * names, with P applied to the value:
+ *   header:NAME  (?m)^(?i:NAME)[ \t]*:[ \t]*(?:P)       an HTTP/1.x header line,
+ *                 or "NAME: value" as HTTP/2 headers are rendered
+ *   query:NAME   (?m)^(?:[A-Za-z]+ |:path: )[^\s?#]*\?(?:[^\s#]*?&)?(?i:NAME)=(?:P)
+ * When P has no capture group, all of P is the secret.  NAME becomes the
+ * rule's keyword unless it has its own. */
+static int compile_scoped(struct parse *ps, struct tr_rule *r, const char *pat, size_t n, int utf)
+{
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *probe = pcre2_compile((PCRE2_SPTR)pat, n, utf ? PCRE2_UTF : 0, &ec, &eo, NULL);
+    if (!probe) {
+        PCRE2_UCHAR msg[256];
+        if (pcre2_get_error_message(ec, msg, sizeof msg) < 0)
+            strcpy((char *)msg, "unknown error");
+        return perr(ps, "bad pattern at offset %zu: %s", (size_t)eo, (const char *)msg);
+    }
+    uint32_t cap = 0;
+    pcre2_pattern_info(probe, PCRE2_INFO_CAPTURECOUNT, &cap);
+    pcre2_code_free(probe);
+    const char *pre = r->scope == SCOPE_HEADER ? "(?m)^(?i:" : "(?m)^(?:[A-Za-z]+ |:path: )[^\\s?#]*\\?(?:[^\\s#]*?&)?(?i:";
+    const char *mid = r->scope == SCOPE_HEADER ? ")[ \t]*:[ \t]*(?:" : ")=(?:";
+    size_t need = strlen(pre) + strlen(r->scope_name) + strlen(mid) + n + 32;
+    char *full = malloc(need);
+    if (!full)
+        return TR_E_NOMEM;
+    int len = snprintf(full, need, "%s%s%s%s%.*s%s)", pre, r->scope_name, mid, cap ? "" : "(?<secret>", (int)n, pat,
+                       cap ? "" : ")");
+    int rc = len > 0 ? compile_rule(ps, r, full, (size_t)len, utf) : TR_E_NOMEM;
+    free(full);
+    if (rc == 0 && r->nkw == 0) {
+        size_t kl = strlen(r->scope_name);
+        rc = add_keyword(ps, r, r->scope_name, kl);
+        if (rc == 0 && !r->kwwithin_set && r->scope == SCOPE_HEADER) {
+            r->kwwithin = 0; /* the name starts the match */
+            r->kwwithin_set = 1;
+        }
+    }
+    return rc;
+}
+
 static int finish_rule(struct parse *ps)
 {
     struct tr_rule *r = ps->cur;
@@ -486,7 +558,15 @@ static int parse_line(struct parse *ps, const char *p, size_t n)
             return perr(ps, "second pattern in rule %s", r->id);
         if (vlen == 0)
             return perr(ps, "empty pattern");
+        if (r->scope != SCOPE_STREAM)
+            return compile_scoped(ps, r, val, vlen, KEY("pattern-utf"));
         return compile_rule(ps, r, val, vlen, KEY("pattern-utf"));
+    } else if (KEY("scope")) {
+        if (r->code)
+            return perr(ps, "scope must come before the pattern in rule %s", r->id);
+        if (r->scope != SCOPE_STREAM)
+            return perr(ps, "second scope in rule %s", r->id);
+        return parse_scope(ps, r, val, vlen);
     } else if (KEY("keywords")) {
         size_t j = 0, got = 0;
         while (j < vlen) {

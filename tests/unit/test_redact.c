@@ -118,6 +118,12 @@ static void test_parser_errors(void)
         {"rule a\npattern x\nkeywords aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", ":3: keyword longer than"},
         {"rule a\npattern x\naction shred\n", ":3: bad action"},
         {"rule a\npattern x\nwindow 8\n", ":3: bad window"},
+        {"rule a\nscope cookie:x\npattern x\n", ":2: bad scope"},
+        {"rule a\nscope header:\npattern x\n", ":2: bad scope"},
+        {"rule a\nscope header:a b\npattern x\n", ":2: bad scope name"},
+        {"rule a\npattern x\nscope header:x\n", ":3: scope must come before the pattern"},
+        {"rule a\nscope header:x\nscope query:y\npattern x\n", ":3: second scope"},
+        {"rule a\nscope query:x\npattern (\n", ":3: bad pattern at offset"},
         {"rule a\npattern x\nwindow 99999999\n", ":3: bad window"},
         {"rule a\npattern x\nwindow 12ab\n", ":3: bad window"},
         {"rule a\npattern x\nwindow -20\n", ":3: bad window"},
@@ -483,8 +489,43 @@ static void test_default_packs(void)
     tr_rules_free(rs);
 }
 
+/* Scoped rules: the value of the named header / query parameter only. */
+static void test_scope(void)
+{
+    static const char rules[] =
+        "rule h\nscope header:X-Key\npattern [^\\r\\n]+\n"
+        "rule q\nscope query:sig\npattern [^&\\s]+\n";
+    char path[] = "/tmp/tr_scopeXXXXXX";
+    int fd = mkstemp(path);
+    TT_CHECK(fd >= 0);
+    TT_CHECK(write(fd, rules, sizeof rules - 1) == (ssize_t)(sizeof rules - 1));
+    close(fd);
+    struct tr_ruleset *rs = NULL;
+    char err[256];
+    const char *paths[] = {path};
+    TT_EQ_INT(tr_rules_load(&rs, paths, 1, err, sizeof err), 0);
+    unlink(path);
+    if (!rs)
+        return;
+    static const char in[] = "GET /a?x=1&sig=abc HTTP/1.1\r\nx-key: secretvalue\r\nX-Key-Id: 7\r\n"
+                             "Referer: /b?sig=zzz\r\n:path: /c?sig=def\r\n";
+    static const char want[] = "GET /a?x=1&sig=*** HTTP/1.1\r\nx-key: ***********\r\nX-Key-Id: 7\r\n"
+                               "Referer: /b?sig=zzz\r\n:path: /c?sig=***\r\n";
+    static struct out o;
+    memset(&o, 0, sizeof o);
+    struct tr_redact_opts opts = {.mask_char = '*'};
+    struct tr_redactor *r = tr_redactor_new(rs, &opts, emit, &o);
+    TT_EQ_INT(tr_redactor_push(r, (const uint8_t *)in, sizeof in - 1), 0);
+    TT_EQ_INT(tr_redactor_flush(r), 0);
+    TT_EQ_INT(o.len, sizeof want - 1);
+    TT_EQ_MEM(o.data, want, sizeof want - 1);
+    tr_redactor_free(r);
+    tr_rules_free(rs);
+}
+
 int main(void)
 {
+    TT_RUN(test_scope);
     if (!mkdtemp(tmpdir)) {
         printf("FAIL mkdtemp\n");
         return 1;
