@@ -20,10 +20,31 @@ static void sink_ev(void *ctx, const struct tr_ev *ev)
         n += strlen(ev->text);
 }
 
+/* The default rule packs, loaded once (from the source tree: make check and
+ * the fuzzer run from the repository root), so that the HTTP/1.x, HTTP/2 and
+ * WebSocket paths behind the redactor are fuzzed too.  Without them the
+ * session runs with redaction off. */
+static const struct tr_ruleset *rules(void)
+{
+    static struct tr_ruleset *rs;
+    static int tried;
+    if (!tried) {
+        tried = 1;
+        const char *paths[] = {getenv("TR_FUZZ_RULES") ? getenv("TR_FUZZ_RULES") : "rules"};
+        char err[256];
+        if (tr_rules_load(&rs, paths, 1, err, sizeof err) != 0)
+            rs = NULL;
+    }
+    return rs;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct tr_sink sink = {sink_ev, NULL};
-    struct tr_sessions *S = tr_sessions_new(&sink, NULL);
+    struct tr_session_opts opts;
+    memset(&opts, 0, sizeof opts);
+    opts.rules = rules();
+    struct tr_sessions *S = tr_sessions_new(&sink, &opts);
     struct tr_flow *f = S ? tr_flow_new(tr_session_flow_ops(), S) : NULL;
     if (!f) {
         tr_sessions_free(S);
