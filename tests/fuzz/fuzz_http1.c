@@ -13,24 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct sink {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-static int emit(void *ctx, const uint8_t *d, size_t n)
-{
-    struct sink *s = ctx;
-    if (s->len + n > s->cap) {
-        s->cap = (s->len + n) * 2;
-        s->p = realloc(s->p, s->cap);
-        if (!s->p)
-            abort();
-    }
-    memcpy(s->p + s->len, d, n);
-    s->len += n;
-    return 0;
-}
+#include "sink.h"
 
 static void run(const uint8_t *data, size_t size, int flags, size_t piece, struct sink *s,
                 struct tr_http1_stats *st)
