@@ -1301,6 +1301,26 @@ static int chunk_size(const uint8_t *p, size_t n, uint64_t *sz)
     return 1;
 }
 
+/* Reads one header or trailer line into hbuf: 1 when a line is complete
+ * (*ls, *ll, and *blank for the empty line that ends the section), 0 when
+ * more bytes are needed, -1 when the section is over its limit.  *k: bytes
+ * consumed. */
+static int header_line(struct tr_http1dir *d, const uint8_t *q, size_t m, size_t *k,
+                       const uint8_t **ls, size_t *ll, int *blank)
+{
+    int done = 0, over = 0;
+    d->hbuf.max = TR_HTTP1_MAX_HEADER;
+    *k = take_line(&d->hbuf, q, m, &done, &over);
+    if (over)
+        return -1;
+    if (!done)
+        return 0;
+    *ll = d->hbuf.len - d->hline;
+    *ls = d->hbuf.data + d->hline;
+    *blank = *ll == 1 || (*ll == 2 && (*ls)[0] == '\r');
+    return 1;
+}
+
 static int push_bytes(struct tr_http1dir *d, const uint8_t *p, size_t n)
 {
     int rc = 0;
@@ -1319,24 +1339,23 @@ static int push_bytes(struct tr_http1dir *d, const uint8_t *p, size_t n)
             msg_reset(d);
             d->st = S_HEAD;
             continue;
-        case S_HEAD:
-            d->hbuf.max = TR_HTTP1_MAX_HEADER;
-            k = take_line(&d->hbuf, q, m, &done, &over);
-            if (over) {
+        case S_HEAD: {
+            const uint8_t *ls;
+            size_t ll;
+            int blank, hl = header_line(d, q, m, &k, &ls, &ll, &blank);
+            if (hl < 0) {
                 i += k;
                 rc = malformed(d, 0);
                 continue;
             }
-            if (done) {
-                size_t ll = d->hbuf.len - d->hline;
-                const uint8_t *ls = d->hbuf.data + d->hline;
+            if (hl > 0) {
                 if (d->hline == 0 && !(d->client ? parse_reqline(ls, ll, 0, NULL, NULL)
                                                  : parse_statusline(ls, ll, NULL, NULL))) {
                     i += k;
                     rc = malformed(d, 0);
                     continue;
                 }
-                if (d->hline > 0 && (ll == 1 || (ll == 2 && ls[0] == '\r'))) {
+                if (d->hline > 0 && blank) {
                     i += k;
                     rc = head_done(d);
                     continue;
@@ -1344,6 +1363,7 @@ static int push_bytes(struct tr_http1dir *d, const uint8_t *p, size_t n)
                 d->hline = d->hbuf.len;
             }
             break;
+        }
         case S_BODY_CL:
             k = m < d->left ? m : (size_t)d->left;
             d->left -= k;
@@ -1408,18 +1428,16 @@ static int push_bytes(struct tr_http1dir *d, const uint8_t *p, size_t n)
                 d->st = S_CHUNK_SIZE;
             }
             break;
-        case S_TRAILERS:
-            d->hbuf.max = TR_HTTP1_MAX_HEADER;
-            k = take_line(&d->hbuf, q, m, &done, &over);
-            if (over) {
+        case S_TRAILERS: {
+            const uint8_t *ls;
+            size_t ll;
+            int last, hl = header_line(d, q, m, &k, &ls, &ll, &last);
+            if (hl < 0) {
                 i += k;
                 rc = malformed(d, 0);
                 continue;
             }
-            if (done) {
-                size_t ll = d->hbuf.len - d->hline;
-                const uint8_t *ls = d->hbuf.data + d->hline;
-                int last = ll == 1 || (ll == 2 && ls[0] == '\r');
+            if (hl > 0) {
                 if (!last) {
                     size_t c = 0;
                     while (c < ll && ls[c] != ':' && tchar(ls[c]))
@@ -1446,6 +1464,7 @@ static int push_bytes(struct tr_http1dir *d, const uint8_t *p, size_t n)
                 }
             }
             break;
+        }
         case S_UPG_WAIT:
             d->ubuf.max = TR_HTTP1_MAX_UPGRADE_HOLD;
             k = m;
