@@ -93,6 +93,8 @@ struct tr_sessions {
     struct tr_sessions_totals tot;
     struct tr_fields fb;
     uint8_t plain[TR_TLS_MAX_RECORD + 256]; /* decrypted record, wiped after use */
+    uint64_t *conn_matches, *conn_bytes;    /* per rule, for the connection being closed */
+    const char **rule_ids;
 };
 
 static const char *const verdict_names[TR_V_COUNT] = {
@@ -115,10 +117,15 @@ struct tr_sessions *tr_sessions_new(const struct tr_sink *sink, const struct tr_
     if (nr) {
         s->tot.rule_matches = calloc(nr, sizeof *s->tot.rule_matches);
         s->tot.rule_bytes = calloc(nr, sizeof *s->tot.rule_bytes);
-        if (!s->tot.rule_matches || !s->tot.rule_bytes) {
+        s->conn_matches = calloc(nr, sizeof *s->conn_matches);
+        s->conn_bytes = calloc(nr, sizeof *s->conn_bytes);
+        s->rule_ids = calloc(nr, sizeof *s->rule_ids);
+        if (!s->tot.rule_matches || !s->tot.rule_bytes || !s->conn_matches || !s->conn_bytes || !s->rule_ids) {
             tr_sessions_free(s);
             return NULL;
         }
+        for (size_t i = 0; i < nr; i++)
+            s->rule_ids[i] = tr_rules_id(s->opts.rules, i);
         s->tot.nrules = nr;
     }
     return s;
@@ -130,6 +137,9 @@ void tr_sessions_free(struct tr_sessions *s)
         return;
     free(s->tot.rule_matches);
     free(s->tot.rule_bytes);
+    free(s->conn_matches);
+    free(s->conn_bytes);
+    free(s->rule_ids);
     mbedtls_platform_zeroize(s->plain, sizeof s->plain);
     free(s);
 }
@@ -1213,46 +1223,58 @@ static void http1_fields(struct tr_sessions *S, struct sess *s)
 }
 
 /* Per-rule redaction counts of the connection (counts, never values). */
-static void redaction_fields(struct tr_sessions *S, struct sess *s)
+/* Redaction counts of one connection: bytes masked or tokenized, bytes
+ * withheld, regex limit hits - byte stream and HTTP/2 header text together. */
+static void redact_totals(const struct sess *s, uint64_t *masked, uint64_t *withheld, uint64_t *lim)
+{
+    *masked = *withheld = *lim = 0;
+    for (int dir = 0; dir < 2; dir++) {
+        struct tr_redact_stats st;
+        for (int k = 0; k < 2; k++) {
+            if (k == 0 && s->d[dir].red)
+                tr_redactor_stats(s->d[dir].red, &st);
+            else if (k == 1 && s->d[dir].h2)
+                tr_h2dir_redact_stats(s->d[dir].h2, &st);
+            else
+                continue;
+            *masked += st.bytes_masked + st.bytes_tokenized;
+            *withheld += st.bytes_withheld_drop + st.bytes_withheld_limit;
+            *lim += st.limit_hits;
+        }
+    }
+}
+
+/* Verdict fields of the redaction (counts, never values), from the
+ * connection's summary; adds them to the run's totals. */
+static void redaction_fields(struct tr_sessions *S, struct sess *s, const struct tr_conn_summary *sum,
+                             uint64_t lim)
 {
     if (!S->opts.rules)
         return;
-    uint64_t masked = 0, withheld = 0, lim = 0;
     struct tr_h2_stats h2 = {0};
     int any_h2 = 0;
     for (int dir = 0; dir < 2; dir++) {
-        struct tr_redact_stats st;
-        if (s->d[dir].red) {
-            tr_redactor_stats(s->d[dir].red, &st);
-            masked += st.bytes_masked + st.bytes_tokenized;
-            withheld += st.bytes_withheld_drop + st.bytes_withheld_limit;
-            lim += st.limit_hits;
-        }
-        if (s->d[dir].h2) {
-            any_h2 = 1;
-            tr_h2dir_redact_stats(s->d[dir].h2, &st);
-            masked += st.bytes_masked + st.bytes_tokenized;
-            withheld += st.bytes_withheld_drop + st.bytes_withheld_limit;
-            lim += st.limit_hits;
-            struct tr_h2_stats hs;
-            tr_h2dir_stats(s->d[dir].h2, &hs);
-            h2.header_blocks += hs.header_blocks;
-            h2.header_fields += hs.header_fields;
-            h2.blocks_withheld += hs.blocks_withheld;
-            h2.hpack_errors += hs.hpack_errors;
-            h2.protocol_errors += hs.protocol_errors;
-            h2.bytes_withheld += hs.bytes_withheld;
-            h2.encoded_bodies += hs.encoded_bodies;
-            h2.data_withheld += hs.data_withheld;
-            h2.lost |= hs.lost;
-        }
+        if (!s->d[dir].h2)
+            continue;
+        any_h2 = 1;
+        struct tr_h2_stats hs;
+        tr_h2dir_stats(s->d[dir].h2, &hs);
+        h2.header_blocks += hs.header_blocks;
+        h2.header_fields += hs.header_fields;
+        h2.blocks_withheld += hs.blocks_withheld;
+        h2.hpack_errors += hs.hpack_errors;
+        h2.protocol_errors += hs.protocol_errors;
+        h2.bytes_withheld += hs.bytes_withheld;
+        h2.encoded_bodies += hs.encoded_bodies;
+        h2.data_withheld += hs.data_withheld;
+        h2.lost |= hs.lost;
     }
-    S->tot.redacted_bytes += masked;
-    S->tot.dropped_bytes += withheld;
+    S->tot.redacted_bytes += sum->masked;
+    S->tot.dropped_bytes += sum->withheld;
     if (!s->d[0].red && !s->d[1].red && !any_h2)
         return;
     tr_fields_add(&S->fb, 0, "redaction", "%llu bytes masked, %llu bytes withheld%s",
-                  (unsigned long long)masked, (unsigned long long)withheld,
+                  (unsigned long long)sum->masked, (unsigned long long)sum->withheld,
                   lim ? " (regex limits hit: withheld, fail closed)" : "");
     if (any_h2) {
         tr_fields_add(&S->fb, 1, "http2", "%llu header blocks decoded (%llu fields) and redacted",
@@ -1269,16 +1291,62 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s)
                           h2.lost ? ", framing lost after a gap or error" : "");
     }
     http1_fields(S, s);
-    for (size_t i = 0; i < S->tot.nrules; i++) {
-        uint64_t m = 0, b = 0;
-        for (int dir = 0; dir < 2; dir++)
-            rule_counts(&s->d[dir], i, &m, &b);
+    for (size_t i = 0; i < sum->nrules; i++) {
+        uint64_t m = sum->rule_matches[i], b = sum->rule_bytes[i];
         S->tot.rule_matches[i] += m;
         S->tot.rule_bytes[i] += b;
         if (m)
-            tr_fields_add(&S->fb, 1, tr_rules_id(S->opts.rules, i), "%llu match%s, %llu bytes",
+            tr_fields_add(&S->fb, 1, sum->rule_ids[i], "%llu match%s, %llu bytes",
                           (unsigned long long)m, m == 1 ? "" : "es", (unsigned long long)b);
     }
+}
+
+/* The numbers behind a verdict (struct tr_conn_summary), computed once for
+ * every output; name buffers and rule arrays stay valid until the next call. */
+static void conn_summary(struct tr_sessions *S, struct sess *s, enum tr_close_reason why,
+                         struct tr_conn_summary *sum, char *vb, char *sb, uint64_t *lim)
+{
+    const struct tr_conn *c = s->c;
+    memset(sum, 0, sizeof *sum);
+    for (int side = 0; side < 2; side++) {
+        int dir = side == 0 ? s->cdir : !s->cdir;
+        const struct tr_half *h = &c->half[dir];
+        const struct dirst *d = &s->d[dir];
+        sum->segments[side] = h->segments;
+        sum->tcp_bytes[side] = h->bytes;
+        sum->retransmitted[side] = h->dup_bytes;
+        sum->missing[side] = h->gap_bytes;
+        sum->records[side] = d->records;
+        sum->not_dissected[side] = d->skipped;
+        sum->plain[side] = d->plain_bytes;
+        sum->decrypted[side] = d->dec_bytes;
+        sum->encrypted[side] = d->enc_bytes;
+        sum->failed[side] = d->failed_bytes;
+    }
+    redact_totals(s, &sum->masked, &sum->withheld, lim);
+    sum->gaps = s->gaps;
+    sum->gap_bytes = s->gap_bytes;
+    if (S->tot.nrules) {
+        for (size_t i = 0; i < S->tot.nrules; i++) {
+            S->conn_matches[i] = S->conn_bytes[i] = 0;
+            for (int dir = 0; dir < 2; dir++)
+                rule_counts(&s->d[dir], i, &S->conn_matches[i], &S->conn_bytes[i]);
+        }
+        sum->nrules = S->tot.nrules;
+        sum->rule_matches = S->conn_matches;
+        sum->rule_bytes = S->conn_bytes;
+        sum->rule_ids = S->rule_ids;
+    }
+    if (s->hf.sh_count || s->hf.hrr) {
+        sum->version = s->hf.version;
+        sum->suite = s->hf.suite;
+        sum->version_name = tr_version_str(s->hf.version, vb, TR_NAME_BUF);
+        sum->suite_name = tr_suite_name(s->hf.suite, sb, TR_NAME_BUF);
+    }
+    sum->sni = s->hf.sni;
+    sum->decrypt_reason = s->tc ? tr_tlscrypt_reason(s->tc) : "";
+    static const char *const close_names[] = {"fin", "idle", "evicted", "end", "reused"};
+    sum->close_reason = (unsigned)why < 5 ? close_names[why] : "?";
 }
 
 static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
@@ -1325,84 +1393,22 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
                  ? "idle for too long, closed early" : "evicted (connection table full)");
     }
     S->tot.by_verdict[v]++;
+    struct tr_conn_summary sum;
+    char vb[TR_NAME_BUF], sb[TR_NAME_BUF];
+    uint64_t lim = 0;
+    conn_summary(S, s, why, &sum, vb, sb, &lim);
     tr_fields_reset(&S->fb);
-    for (int side = 0; side < 2; side++) {
-        int dir = side == 0 ? s->cdir : !s->cdir;
-        struct dirst *d = &s->d[dir];
-        const struct tr_half *h = &c->half[dir];
+    for (int side = 0; side < 2; side++)
         tr_fields_add(&S->fb, 0, side == 0 ? "client" : "server",
                       "%llu segments, %llu bytes, %llu records, %llu retransmitted bytes, %llu missing, "
                       "%llu not dissected",
-                      (unsigned long long)h->segments, (unsigned long long)h->bytes,
-                      (unsigned long long)d->records, (unsigned long long)h->dup_bytes,
-                      (unsigned long long)h->gap_bytes, (unsigned long long)d->skipped);
-    }
-    redaction_fields(S, s);
-    struct tr_conn_summary sum;
-    memset(&sum, 0, sizeof sum);
-    char vb[TR_NAME_BUF], sb[TR_NAME_BUF];
-    for (int side = 0; side < 2; side++) {
-        int dir = side == 0 ? s->cdir : !s->cdir;
-        const struct tr_half *h = &c->half[dir];
-        const struct dirst *d = &s->d[dir];
-        sum.segments[side] = h->segments;
-        sum.tcp_bytes[side] = h->bytes;
-        sum.retransmitted[side] = h->dup_bytes;
-        sum.missing[side] = h->gap_bytes;
-        sum.records[side] = d->records;
-        sum.not_dissected[side] = d->skipped;
-        sum.plain[side] = d->plain_bytes;
-        sum.decrypted[side] = d->dec_bytes;
-        sum.encrypted[side] = d->enc_bytes;
-        sum.failed[side] = d->failed_bytes;
-        struct tr_redact_stats rst;
-        if (d->red) {
-            tr_redactor_stats(d->red, &rst);
-            sum.masked += rst.bytes_masked + rst.bytes_tokenized;
-            sum.withheld += rst.bytes_withheld_drop + rst.bytes_withheld_limit;
-        }
-        if (d->h2) {
-            tr_h2dir_redact_stats(d->h2, &rst);
-            sum.masked += rst.bytes_masked + rst.bytes_tokenized;
-            sum.withheld += rst.bytes_withheld_drop + rst.bytes_withheld_limit;
-        }
-    }
-    sum.gaps = s->gaps;
-    sum.gap_bytes = s->gap_bytes;
-    uint64_t *rm = NULL, *rb = NULL;
-    const char **ids = NULL;
-    if (S->tot.nrules) {
-        rm = calloc(S->tot.nrules, sizeof *rm);
-        rb = calloc(S->tot.nrules, sizeof *rb);
-        ids = calloc(S->tot.nrules, sizeof *ids);
-        if (rm && rb && ids) {
-            for (size_t i = 0; i < S->tot.nrules; i++) {
-                ids[i] = tr_rules_id(S->opts.rules, i);
-                for (int dir = 0; dir < 2; dir++)
-                    rule_counts(&s->d[dir], i, &rm[i], &rb[i]);
-            }
-            sum.nrules = S->tot.nrules;
-            sum.rule_matches = rm;
-            sum.rule_bytes = rb;
-            sum.rule_ids = ids;
-        }
-    }
-    if (s->hf.sh_count || s->hf.hrr) {
-        sum.version = s->hf.version;
-        sum.suite = s->hf.suite;
-        sum.version_name = tr_version_str(s->hf.version, vb, sizeof vb);
-        sum.suite_name = tr_suite_name(s->hf.suite, sb, sizeof sb);
-    }
-    sum.sni = s->hf.sni;
-    sum.decrypt_reason = s->tc ? tr_tlscrypt_reason(s->tc) : "";
-    static const char *const close_names[] = {"fin", "idle", "evicted", "end", "reused"};
-    sum.close_reason = (unsigned)why < 5 ? close_names[why] : "?";
+                      (unsigned long long)sum.segments[side], (unsigned long long)sum.tcp_bytes[side],
+                      (unsigned long long)sum.records[side], (unsigned long long)sum.retransmitted[side],
+                      (unsigned long long)sum.missing[side], (unsigned long long)sum.not_dissected[side]);
+    redaction_fields(S, s, &sum, lim);
     struct tr_ev ev = {.type = TR_EV_VERDICT, .title = tr_verdict_name(v), .text = text, .fields = &S->fb,
                        .verdict = tr_verdict_name(v), .sum = &sum};
     emit(S, s, &ev, -1, c->last_ts);
-    free(rm);
-    free(rb);
-    free(ids);
     struct tr_ev cl = {.type = TR_EV_CONN_CLOSE, .title = "close"};
     for (int side = 0; side < 2; side++) {
         int dir = side == 0 ? s->cdir : !s->cdir;
