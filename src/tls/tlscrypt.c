@@ -507,6 +507,12 @@ void tr_tlscrypt_ccs(struct tr_tlscrypt *tc, int side)
 
 void tr_tlscrypt_gap(struct tr_tlscrypt *tc, int side) { tc->s[side & 1].after_gap = 1; }
 
+static void count_ok(struct tr_tlscrypt *tc, int side, size_t n)
+{
+    tc->st.records_ok[side]++;
+    tc->st.bytes_ok[side] += n;
+}
+
 /* Tries rd on a copy of the record; restores the sequence number on failure. */
 static int trial(struct tr_recdec *rd, uint8_t type, uint16_t version, const uint8_t *in, size_t n,
                  uint8_t *out, size_t *outlen, uint8_t *inner)
@@ -528,8 +534,7 @@ enum tr_dec_result tr_tlscrypt_decrypt(struct tr_tlscrypt *tc, int side, uint8_t
         /* 0-RTT or the first handshake record? */
         if (sd->active && trial(&sd->rd, type, version, in, n, out, outlen, inner) == 0) {
             tc->st.early_ok++;
-            tc->st.records_ok[0]++;
-            tc->st.bytes_ok[0] += *outlen;
+            count_ok(tc, 0, *outlen);
             return TR_DEC_OK;
         }
         if (sd->pend_ok && trial(&sd->pend, type, version, in, n, out, outlen, inner) == 0) {
@@ -540,8 +545,7 @@ enum tr_dec_result tr_tlscrypt_decrypt(struct tr_tlscrypt *tc, int side, uint8_t
             sd->active = 1;
             sd->early_trial = 0;
             sd->ep = EP_HS;
-            tc->st.records_ok[0]++;
-            tc->st.bytes_ok[0] += *outlen;
+            count_ok(tc, 0, *outlen);
             return TR_DEC_OK;
         }
         if (!sd->pend_ok) {
@@ -574,8 +578,7 @@ enum tr_dec_result tr_tlscrypt_decrypt(struct tr_tlscrypt *tc, int side, uint8_t
                     sd->active = 1;
                     tr_keys_wipe(&k);
                     tc->st.early_ok++;
-                    tc->st.records_ok[0]++;
-                    tc->st.bytes_ok[0] += *outlen;
+                    count_ok(tc, 0, *outlen);
                     return TR_DEC_OK;
                 }
                 tr_recdec_free(&rd);
@@ -584,8 +587,7 @@ enum tr_dec_result tr_tlscrypt_decrypt(struct tr_tlscrypt *tc, int side, uint8_t
         } else if (sd->ep == EP_EARLY && sd->active &&
                    tr_recdec_decrypt(&sd->rd, type, version, in, n, out, outlen, inner) == 0) {
             tc->st.early_ok++;
-            tc->st.records_ok[0]++;
-            tc->st.bytes_ok[0] += *outlen;
+            count_ok(tc, 0, *outlen);
             return TR_DEC_OK;
         }
         tc->st.early_skipped++;
@@ -621,7 +623,6 @@ enum tr_dec_result tr_tlscrypt_decrypt(struct tr_tlscrypt *tc, int side, uint8_t
         tc->st.records_failed[side & 1]++;
         return TR_DEC_FAILED;
     }
-    tc->st.records_ok[side & 1]++;
-    tc->st.bytes_ok[side & 1] += *outlen;
+    count_ok(tc, side & 1, *outlen);
     return TR_DEC_OK;
 }
