@@ -64,6 +64,7 @@ struct tr_rule {
     size_t *kwid;          /* index of each keyword in ruleset kws */
     struct tr_prefilter *pf; /* NULL: none */
     int scope;             /* SCOPE_* : where the pattern applies */
+    unsigned media;        /* bit m: active in enum tr_media m */
     char scope_name[65];   /* header or query parameter name */
     long pfslot;           /* index among the ruleset's prefiltered rules, -1: none */
     struct tr_example *ex;
@@ -72,9 +73,11 @@ struct tr_rule {
     unsigned line;
 };
 
-/* scope directive: the pattern applies to one HTTP header's value or one
- * query parameter's value (HTTP/1.x lines and HTTP/2 decoded headers alike) */
-enum { SCOPE_STREAM = 0, SCOPE_HEADER, SCOPE_QUERY };
+/* scope directive: the pattern applies to one HTTP header's value (or any
+ * header's, name "*"), one query parameter's value (HTTP/1.x lines and
+ * HTTP/2 decoded headers alike), or to bodies of some media types */
+enum { SCOPE_STREAM = 0, SCOPE_HEADER, SCOPE_QUERY, SCOPE_BODY };
+#define TR_MEDIA_ALL ((1u << TR_MEDIA_N) - 1u)
 
 struct tr_kw {
     uint8_t *s;   /* lowercased */

@@ -77,6 +77,8 @@ struct tr_redactor {
     tr_redact_emit_fn emit;
     void *ctx;
     long only;
+    int media;          /* enum tr_media of the bytes being pushed */
+    int keep_length;    /* drop / limit spans become mask fill */
     uint8_t mask;
     int have_key;
     uint8_t key[TR_REDACT_KEY_LEN];
@@ -115,7 +117,8 @@ void tr_redact_wipe(void *p, size_t n)
 
 static int active(const struct tr_redactor *R, size_t r)
 {
-    return R->only < 0 || (size_t)R->only == r;
+    return (R->only < 0 || (size_t)R->only == r) &&
+           (R->rs->rules[r].media & (1u << R->media));
 }
 
 struct tr_redactor *tr_redactor_new_sel(const struct tr_ruleset *rs,
@@ -134,6 +137,7 @@ struct tr_redactor *tr_redactor_new_sel(const struct tr_ruleset *rs,
     if (opts) {
         R->on_secret = opts->on_secret;
         R->secret_ctx = opts->secret_ctx;
+        R->keep_length = opts->keep_length;
     }
     mbedtls_md_init(&R->md);
     if (opts && opts->token_key && only < 0) {
@@ -797,11 +801,21 @@ static int out_component(struct tr_redactor *R, size_t i, size_t j,
             break;
         case TR_ACT_DROP:
             R->st.bytes_withheld_drop += b - a;
-            rc = R->emit(R->ctx, NULL, b - a, cs + a, TR_EMIT_WITHHELD_DROP);
+            if (R->keep_length) {
+                memset(out + a, R->mask, b - a);
+                rc = R->emit(R->ctx, out + a, b - a, cs + a, TR_EMIT_DATA);
+            } else {
+                rc = R->emit(R->ctx, NULL, b - a, cs + a, TR_EMIT_WITHHELD_DROP);
+            }
             break;
         default:
             R->st.bytes_withheld_limit += b - a;
-            rc = R->emit(R->ctx, NULL, b - a, cs + a, TR_EMIT_WITHHELD_LIMIT);
+            if (R->keep_length) {
+                memset(out + a, R->mask, b - a);
+                rc = R->emit(R->ctx, out + a, b - a, cs + a, TR_EMIT_DATA);
+            } else {
+                rc = R->emit(R->ctx, NULL, b - a, cs + a, TR_EMIT_WITHHELD_LIMIT);
+            }
             break;
         }
         a = b;
@@ -955,6 +969,21 @@ int tr_redactor_flush(struct tr_redactor *R)
     for (size_t r = 0; r < R->rs->n; r++)
         if (active(R, r))
             R->x[r] = R->end;
+    return 0;
+}
+
+int tr_redactor_set_media(struct tr_redactor *R, int media)
+{
+    if (media < 0 || media >= TR_MEDIA_N)
+        media = TR_MEDIA_ANY;
+    if (media == R->media)
+        return 0;
+    int rc = tr_redactor_flush(R);
+    if (rc)
+        return rc;
+    R->media = media;
+    for (size_t r = 0; r < R->rs->n; r++)
+        R->x[r] = active(R, r) ? R->end : NO_POS;
     return 0;
 }
 

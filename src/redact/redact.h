@@ -86,6 +86,29 @@ struct tr_redact_opts {
      * the callee must not print or keep them beyond its own wiped store. */
     void (*on_secret)(void *ctx, const uint8_t *p, size_t n);
     void *secret_ctx;
+    /* Framed payloads (HTTP/1.x messages, WebSocket frames) whose length is
+     * declared before the redactor sees them: spans a drop rule or a limit
+     * hit withholds are emitted as mask fill of the same length (still
+     * counted as withheld, emitted as TR_EMIT_DATA), so the output stays
+     * framed.  HTTP/2 re-frames DATA itself and does not need this. */
+    int keep_length;
+};
+
+/* Where in an HTTP message the redactor's bytes are, for rules with a
+ * scope (docs/rules.md).  A rule scoped to `body:json` applies in
+ * TR_MEDIA_JSON and TR_MEDIA_ANY; header and query scopes apply in
+ * TR_MEDIA_HEAD and TR_MEDIA_ANY; unscoped rules apply everywhere.
+ * TR_MEDIA_ANY (the default) is any stream the parsers could not place: all
+ * rules apply, so scoping never lets through what a rule would cover. */
+enum tr_media {
+    TR_MEDIA_ANY = 0,
+    TR_MEDIA_HEAD,   /* request/status line and header fields */
+    TR_MEDIA_OTHER,  /* body of a binary or unlisted-but-known type */
+    TR_MEDIA_FORM,
+    TR_MEDIA_JSON,
+    TR_MEDIA_XML,
+    TR_MEDIA_TEXT,
+    TR_MEDIA_N
 };
 
 /* Fills key with TR_REDACT_KEY_LEN random bytes (mbedTLS CTR-DRBG seeded
@@ -128,6 +151,10 @@ int tr_redactor_push(struct tr_redactor *r, const uint8_t *data, size_t len);
  * and everything held back is emitted.  After flush the redactor continues
  * as if a new stream started (no match spans the flush point). */
 int tr_redactor_flush(struct tr_redactor *r);
+/* Switches the context of the bytes pushed next (enum tr_media).  When it
+ * changes, held-back bytes are released as by tr_redactor_flush (no match
+ * spans a context switch).  Returns 0 or as tr_redactor_flush. */
+int tr_redactor_set_media(struct tr_redactor *r, int media);
 /* Wipes held-back cleartext and the key copy; frees.  NULL is fine. */
 void tr_redactor_free(struct tr_redactor *r);
 

@@ -363,11 +363,35 @@ bad:
 
 static int add_keyword(struct parse *ps, struct tr_rule *r, const char *s, size_t n);
 
-/* "scope header:NAME" or "scope query:NAME": NAME is a token (letters,
- * digits, - _ .), at most 64 bytes. */
+/* "scope header:NAME", "scope header:*", "scope query:NAME": NAME is a
+ * token (letters, digits, - _ .), at most 64 bytes; these apply in header
+ * sections (and streams not known to be HTTP).  "scope body:TYPE[,TYPE]"
+ * with TYPE form, json, xml or text: the pattern applies, unchanged, to
+ * bodies of those media types (and streams not known to be HTTP). */
 static int parse_scope(struct parse *ps, struct tr_rule *r, const char *v, size_t n)
 {
     size_t plen;
+    if (n > 5 && !memcmp(v, "body:", 5)) {
+        static const char *const types[] = {"form", "json", "xml", "text"};
+        static const int media[] = {TR_MEDIA_FORM, TR_MEDIA_JSON, TR_MEDIA_XML, TR_MEDIA_TEXT};
+        r->scope = SCOPE_BODY;
+        r->media = 1u << TR_MEDIA_ANY;
+        size_t i = 5;
+        while (i < n) {
+            size_t j = i;
+            while (j < n && v[j] != ',')
+                j++;
+            size_t k = 0;
+            while (k < 4 && !(strlen(types[k]) == j - i && !memcmp(v + i, types[k], j - i)))
+                k++;
+            if (k == 4)
+                return perr(ps, "bad body scope '%.*s' (form, json, xml or text)", (int)(j - i > 16 ? 16 : j - i),
+                            v + i);
+            r->media |= 1u << media[k];
+            i = j + 1;
+        }
+        return 0;
+    }
     if (n > 7 && !memcmp(v, "header:", 7)) {
         r->scope = SCOPE_HEADER;
         plen = 7;
@@ -375,12 +399,14 @@ static int parse_scope(struct parse *ps, struct tr_rule *r, const char *v, size_
         r->scope = SCOPE_QUERY;
         plen = 6;
     } else {
-        return perr(ps, "bad scope (header:NAME or query:NAME)");
+        return perr(ps, "bad scope (header:NAME, header:*, query:NAME or body:TYPE)");
     }
+    r->media = (1u << TR_MEDIA_ANY) | (1u << TR_MEDIA_HEAD);
     size_t nl = n - plen;
     if (nl > 64)
         return perr(ps, "scope name longer than 64 bytes");
-    for (size_t i = 0; i < nl; i++) {
+    int any = r->scope == SCOPE_HEADER && nl == 1 && v[plen] == '*';
+    for (size_t i = 0; i < nl && !any; i++) {
         char c = v[plen + i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
               c == '_' || c == '.'))
@@ -413,16 +439,18 @@ static int compile_scoped(struct parse *ps, struct tr_rule *r, const char *pat, 
     pcre2_pattern_info(probe, PCRE2_INFO_CAPTURECOUNT, &cap);
     pcre2_code_free(probe);
     const char *pre = r->scope == SCOPE_HEADER ? "(?m)^(?i:" : "(?m)^(?:[A-Za-z]+ |:path: )[^\\s?#]*\\?(?:[^\\s#]*?&)?(?i:";
+    int any = !strcmp(r->scope_name, "*");
+    const char *name = any ? "[!#$%&'*+.^_`|~0-9A-Za-z-]+" : r->scope_name;
     const char *mid = r->scope == SCOPE_HEADER ? ")[ \t]*:[ \t]*(?:" : ")=(?:";
-    size_t need = strlen(pre) + strlen(r->scope_name) + strlen(mid) + n + 32;
+    size_t need = strlen(pre) + strlen(name) + strlen(mid) + n + 32;
     char *full = malloc(need);
     if (!full)
         return TR_E_NOMEM;
-    int len = snprintf(full, need, "%s%s%s%s%.*s%s)", pre, r->scope_name, mid, cap ? "" : "(?<secret>", (int)n, pat,
+    int len = snprintf(full, need, "%s%s%s%s%.*s%s)", pre, name, mid, cap ? "" : "(?<secret>", (int)n, pat,
                        cap ? "" : ")");
     int rc = len > 0 ? compile_rule(ps, r, full, (size_t)len, utf) : TR_E_NOMEM;
     free(full);
-    if (rc == 0 && r->nkw == 0) {
+    if (rc == 0 && r->nkw == 0 && !any) {
         size_t kl = strlen(r->scope_name);
         rc = add_keyword(ps, r, r->scope_name, kl);
         if (rc == 0 && !r->kwwithin_set && r->scope == SCOPE_HEADER) {
@@ -536,6 +564,7 @@ static int parse_line(struct parse *ps, const char *p, size_t n)
             return TR_E_NOMEM;
         }
         r->action = TR_ACT_MASK;
+        r->media = TR_MEDIA_ALL;
         r->window = TR_REDACT_WINDOW_DEFAULT;
         r->file = ps->fileidx;
         r->line = ps->line;
@@ -558,7 +587,7 @@ static int parse_line(struct parse *ps, const char *p, size_t n)
             return perr(ps, "second pattern in rule %s", r->id);
         if (vlen == 0)
             return perr(ps, "empty pattern");
-        if (r->scope != SCOPE_STREAM)
+        if (r->scope == SCOPE_HEADER || r->scope == SCOPE_QUERY)
             return compile_scoped(ps, r, val, vlen, KEY("pattern-utf"));
         return compile_rule(ps, r, val, vlen, KEY("pattern-utf"));
     } else if (KEY("scope")) {
