@@ -23,7 +23,7 @@ WARN      += -Werror
 endif
 REQ_CPPFLAGS := -Isrc -D_GNU_SOURCE -DTR_VERSION='"$(VERSION)"' \
                 -DTR_RULES_DIR='"$(DATADIR)/rules"' -MMD -MP
-LIBS      := -lpcap -lmbedtls -lmbedx509 -lmbedcrypto -lpcre2-8 -lnghttp2 -lbrotlidec -lzstd -lz
+LIBS      := -lpcap -lmbedtls -lmbedx509 -lmbedcrypto -lpcre2-8 -lnghttp2 -lbrotlidec -lbrotlienc -lzstd -lz
 
 BUILD     := build
 ifneq ($(SAN),)

@@ -18,6 +18,8 @@
 
 #include "decode/decode.h"
 
+enum { TR_VIEW_BOTH = 0, TR_VIEW_WIRE = 1, TR_VIEW_TEXT = 2 };
+
 enum tr_ev_type {
     TR_EV_CONN_OPEN,   /* addresses, ports, first timestamp */
     TR_EV_RECORD,      /* one TLS record (title = content type) + fields */
@@ -98,6 +100,14 @@ struct tr_ev {
                                    1 by a drop rule, 2 fail-closed (limit) */
     int decrypted;              /* DATA: from decrypted TLS (0: cleartext TCP
                                    or a STARTTLS preamble) */
+    /* DATA: which outputs it is for.  Most cleartext is both the bytes on
+     * the wire and what a reader wants to see (TR_VIEW_BOTH).  HTTP/2 is
+     * binary: its rewritten frames are TR_VIEW_WIRE (pcap, stream export),
+     * and a decoded view - header fields as "name: value" lines, bodies
+     * decoded - is TR_VIEW_TEXT (transcript, JSON, report), with stream set
+     * and title "headers", "push_promise" or "body". */
+    int view;
+    uint32_t stream;            /* DATA, TR_VIEW_TEXT: HTTP/2 stream id */
     /* RECORD: the original record (header included) when it travelled in
      * cleartext (handshake, alert, change_cipher_spec before keys): safe to
      * keep in outputs so handshake failures stay analysable.  NULL for

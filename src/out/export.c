@@ -82,7 +82,7 @@ static void ev(void *ctx, const struct tr_ev *e)
         close_conn(x, e->conn);
         return;
     }
-    if (e->type != TR_EV_DATA || !e->data || !e->len || e->dir < 0 || !e->cli)
+    if (e->type != TR_EV_DATA || e->view == TR_VIEW_TEXT || !e->data || !e->len || e->dir < 0 || !e->cli)
         return;
     struct open_conn *o = find(x, e->conn, 1);
     if (!o) {

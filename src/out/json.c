@@ -220,6 +220,8 @@ static void ev(void *ctx, const struct tr_ev *e)
     FILE *o = j->out;
     if (!o)
         return; /* finished */
+    if (e->type == TR_EV_DATA && e->view == TR_VIEW_WIRE)
+        return; /* binary framing (HTTP/2): the decoded view is written instead */
     static const char *const names[] = {
         [TR_EV_CONN_OPEN] = "conn_open", [TR_EV_RECORD] = "record",   [TR_EV_DATA] = "data",
         [TR_EV_GAP] = "gap",             [TR_EV_NOTE] = "note",       [TR_EV_VERDICT] = "verdict",
@@ -261,6 +263,10 @@ static void ev(void *ctx, const struct tr_ev *e)
     case TR_EV_DATA:
         fprintf(o, ",\"dir\":%s,\"offset\":%llu,\"length\":%zu,\"decrypted\":%s", dir_name(e->dir),
                 (unsigned long long)e->offset, e->len, e->decrypted ? "true" : "false");
+        if (e->stream) {
+            fprintf(o, ",\"http2_stream\":%lu,\"part\":", (unsigned long)e->stream);
+            tr_json_str(o, e->title ? e->title : "body");
+        }
         if (e->withheld) {
             fprintf(o, ",\"withheld\":%zu,\"reason\":\"%s\"", e->len,
                     e->withheld == 1 ? "drop_rule" : "fail_closed");

@@ -665,7 +665,8 @@ static void drop_conn(struct tr_pcapw *w, uint64_t id)
 static void ev(void *ctx, const struct tr_ev *e)
 {
     struct tr_pcapw *w = ctx;
-    if (w->failed || e->type == TR_EV_SUMMARY || e->type == TR_EV_NOTE || e->type == TR_EV_VERDICT)
+    if (w->failed || e->type == TR_EV_SUMMARY || e->type == TR_EV_NOTE || e->type == TR_EV_VERDICT ||
+        (e->type == TR_EV_DATA && e->view == TR_VIEW_TEXT))
         return;
     struct conn *c = get_conn(w, e);
     if (!c)

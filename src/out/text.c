@@ -14,6 +14,8 @@ struct tr_text {
     struct tr_text_opts opts;
     uint64_t pend_conn;
     int pend_dir;
+    uint32_t pend_stream;   /* HTTP/2 view: stream and part, else 0 / NULL */
+    const char *pend_title; /* static strings from the session layer */
     double pend_rel, pend_delta;
     size_t pend_len;
     unsigned char pend[PEND_MAX];
@@ -35,8 +37,13 @@ static void flush_data(struct tr_text *t)
     FILE *o = t->out;
     if (!t->pend_len)
         return;
-    fprintf(o, "%llu     %.4f (%.4f)  %s  data, %zu bytes\n", (unsigned long long)t->pend_conn, t->pend_rel,
-            t->pend_delta, t->pend_dir == 0 ? "C>S" : "S>C", t->pend_len);
+    if (t->pend_stream)
+        fprintf(o, "%llu     %.4f (%.4f)  %s  http2 stream %lu %s, %zu bytes\n", (unsigned long long)t->pend_conn,
+                t->pend_rel, t->pend_delta, t->pend_dir == 0 ? "C>S" : "S>C", (unsigned long)t->pend_stream,
+                t->pend_title ? t->pend_title : "data", t->pend_len);
+    else
+        fprintf(o, "%llu     %.4f (%.4f)  %s  data, %zu bytes\n", (unsigned long long)t->pend_conn, t->pend_rel,
+                t->pend_delta, t->pend_dir == 0 ? "C>S" : "S>C", t->pend_len);
     /* redacted cleartext, line by line with non-printables escaped */
     fputs("    ---\n    ", o);
     for (size_t i = 0; i < t->pend_len; i++) {
@@ -103,6 +110,8 @@ static void ev(void *ctx, const struct tr_ev *e)
     struct tr_text *t = ctx;
     FILE *o = t->out;
     char a[64], b[64];
+    if (e->type == TR_EV_DATA && e->view == TR_VIEW_WIRE)
+        return; /* binary framing (HTTP/2): the transcript shows the decoded view */
     if (e->type != TR_EV_DATA || e->withheld)
         flush_data(t);
     switch (e->type) {
@@ -126,19 +135,25 @@ static void ev(void *ctx, const struct tr_ev *e)
         if (t->opts.verdicts_only)
             break;
         if (e->withheld) {
-            fprintf(o, "%llu     %.4f (%.4f)  %s  data: %zu bytes withheld (%s)\n", (unsigned long long)e->conn,
-                    e->rel, e->delta, dirs(e->dir), e->len,
+            char sn[48] = "";
+            if (e->stream)
+                snprintf(sn, sizeof sn, "http2 stream %lu ", (unsigned long)e->stream);
+            fprintf(o, "%llu     %.4f (%.4f)  %s  %sdata: %zu bytes withheld (%s)\n", (unsigned long long)e->conn,
+                    e->rel, e->delta, dirs(e->dir), sn, e->len,
                     e->withheld == 1 ? "drop rule" : "could not be inspected: fail closed");
             break;
         }
         if (!e->data)
             break;
-        if (t->pend_len && (t->pend_conn != e->conn || t->pend_dir != e->dir))
+        if (t->pend_len && (t->pend_conn != e->conn || t->pend_dir != e->dir || t->pend_stream != e->stream ||
+                            t->pend_title != e->title))
             flush_data(t);
         for (size_t off = 0; off < e->len;) {
             if (!t->pend_len) {
                 t->pend_conn = e->conn;
                 t->pend_dir = e->dir;
+                t->pend_stream = e->stream;
+                t->pend_title = e->title;
                 t->pend_rel = e->rel;
                 t->pend_delta = e->delta;
             }

@@ -11,12 +11,13 @@
  * times the encoded input once TR_BODYDEC_RATIO_FLOOR bytes were decoded,
  * is a decompression bomb (TR_BODYDEC_BOMB); zstd frames whose window
  * exceeds 2^TR_BODYDEC_ZSTD_WINDOW_LOG are refused (TR_BODYDEC_ERROR).
- * After an error the decoder is dead: later calls return the same reason
- * and emit nothing.
+ * After an error (a reason, or a negative code) the decoder is dead: later
+ * push/finish calls return the same value and emit nothing.
  *
- * Ownership: the decoder owns its zlib / brotli / zstd states (wiped and
- * freed by tr_bodydec_free).  Output bytes are borrowed by the out callback
- * until it returns.  No global state.
+ * Ownership: the decoder owns its zlib / brotli / zstd states, allocated
+ * through a wiping allocator (every block, windows included, is wiped when
+ * the library frees it, at the latest in tr_bodydec_free).  Output bytes
+ * are borrowed by the out callback until it returns.  No global state.
  */
 #ifndef TR_PROTO_BODYDEC_H
 #define TR_PROTO_BODYDEC_H
@@ -37,7 +38,8 @@ enum tr_coding {
     TR_CODING_GZIP, TR_CODING_DEFLATE, TR_CODING_BR, TR_CODING_ZSTD, TR_CODING_N
 };
 /* tr_bodydec_coding_of(): not a coding to decode */
-#define TR_CODING_IDENTITY (-1) /* "identity" (and "chunked" for HTTP/1.x) */
+#define TR_CODING_IDENTITY (-1) /* "identity" ("chunked" is HTTP/1.x framing,
+                                 * handled by proto/http1, not here) */
 #define TR_CODING_UNKNOWN  (-2)
 
 /* Results (positive): why a body could not be decoded. */
@@ -57,12 +59,15 @@ struct tr_bodydec_opts {
  * TR_CODING_IDENTITY; anything else TR_CODING_UNKNOWN. */
 int tr_bodydec_coding_of(const uint8_t *p, size_t n);
 /* Parses a Content-Encoding field value ("gzip", "deflate, br", ...):
- * codings[] gets them in order of application, identity skipped.  Returns
- * the count (0: nothing to decode), or TR_CODING_UNKNOWN when a coding is
- * unknown or there are more than max. */
+ * codings[] gets them in order of application, identity and empty list
+ * elements skipped, parameters after ';' ignored.  Returns the count (0:
+ * nothing to decode), or TR_CODING_UNKNOWN when a coding is unknown or
+ * there are more than max. */
 int tr_bodydec_parse(const uint8_t *v, size_t n, int *codings, size_t max);
 
 struct tr_bodydec;
+/* Decoded output.  Returns 0, or a negative code that aborts the push
+ * (push returns it, the decoder is then dead). */
 typedef int (*tr_bodydec_out_fn)(void *ctx, const uint8_t *p, size_t n);
 
 /* New decoder for codings[0..n) (order of application, 1 <= n <=
@@ -72,14 +77,20 @@ typedef int (*tr_bodydec_out_fn)(void *ctx, const uint8_t *p, size_t n);
 struct tr_bodydec *tr_bodydec_new(const int *codings, size_t n,
                                   const struct tr_bodydec_opts *opts);
 /* Decodes the next n encoded bytes; decoded output goes to out (may be
- * called several times).  Returns TR_BODYDEC_OK, a positive reason (the
- * decoder is then dead), or a negative value returned by out. */
+ * called several times, or not at all).  Returns TR_BODYDEC_OK, a positive
+ * reason, a negative value returned by out, or TR_E_NOMEM (a library ran
+ * out of memory); the decoder is dead after anything but OK.  After the
+ * end of a gzip member another member may follow; zstd frames may follow
+ * each other (other bytes after a zstd frame: TR_BODYDEC_ERROR); any other
+ * bytes after the end of a stream are ignored (never emitted). */
 int tr_bodydec_push(struct tr_bodydec *b, const uint8_t *p, size_t n,
                     tr_bodydec_out_fn out, void *ctx);
-/* End of the encoded body: OK when every layer reached its end, else
- * TR_BODYDEC_ERROR (truncated). */
+/* End of the encoded body: OK when every layer reached its end (a layer
+ * that received no byte at all counts as an empty body), else
+ * TR_BODYDEC_ERROR (truncated).  Every push drains the decoders, so finish
+ * emits nothing today; out is there for codings that would. */
 int tr_bodydec_finish(struct tr_bodydec *b, tr_bodydec_out_fn out, void *ctx);
-/* Encoded bytes consumed and decoded bytes produced so far. */
+/* Encoded bytes pushed and decoded bytes handed to out so far. */
 uint64_t tr_bodydec_in(const struct tr_bodydec *b);
 uint64_t tr_bodydec_out(const struct tr_bodydec *b);
 /* Wipes the decoder states and frees.  NULL is fine. */

@@ -4,6 +4,8 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/fill.h"
+#include "proto/bodydec.h"
+#include "proto/media.h"
 
 #include <nghttp2/nghttp2.h>
 #include <stdlib.h>
@@ -13,13 +15,10 @@
 #define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 #define PREFACE_LEN 24
 
-enum { F_DATA = 0, F_HEADERS = 1, F_PUSH_PROMISE = 5, F_CONTINUATION = 9 };
+enum { F_DATA = 0, F_HEADERS = 1, F_RST_STREAM = 3, F_PUSH_PROMISE = 5, F_CONTINUATION = 9 };
 enum { FL_END_STREAM = 0x1, FL_END_HEADERS = 0x4, FL_PADDED = 0x8, FL_PRIORITY = 0x20 };
-enum { K_PASS, K_BLOCK, K_MASKED };
+enum { K_PASS, K_BLOCK, K_DATA };
 
-/* Streams whose bodies are content-encoded: DATA cannot be inspected (body
- * decoding is not done for HTTP/2 yet), so it is withheld - fail closed. */
-#define ENC_STREAMS 256
 
 static const char wname[] = "x-tlsredact-withheld";
 /* nghttp2 allocations carry their size in front, so free can wipe them */
@@ -30,8 +29,41 @@ struct field {
     size_t no, nl, vo, vl;
 };
 
+struct tr_h2dir;
+
+/* Body state of one stream. */
+struct h2s {
+    struct tr_h2dir *d;
+    uint32_t sid;
+    int used;
+    int final_seen;        /* request / final response header block seen */
+    int media;             /* enum tr_media of the body */
+    int cod[TR_BODYDEC_MAX_CODINGS];
+    int ncod;              /* codings to decode, order of application */
+    int uninspected;       /* unknown coding passed (allow_uninspected) */
+    int why;               /* TR_H1W_* + 1 once the body is withheld */
+    int said;              /* ... and the header block says so */
+    struct tr_bodydec *dec;
+    struct tr_redactor *red;
+    struct tr_buf pend;    /* redacted body not yet framed */
+    uint64_t used_at;      /* frame counter at last use (eviction) */
+};
+
 struct tr_h2dir {
     int client;
+    const struct tr_ruleset *rules;
+    struct tr_redact_opts ropts; /* for body redactors (token key borrowed
+                                    only at creation: see tr_h2dir_new) */
+    uint8_t key[TR_REDACT_KEY_LEN];
+    int have_key;
+    int any_drop;          /* some rule drops: content-length is removed */
+    tr_h2_body_fn bcb;
+    void *bctx;
+    struct h2s *streams;   /* TR_H2_MAX_STREAMS */
+    size_t ndecoding;
+    struct h2s *cur;       /* stream of the DATA frame being read */
+    uint64_t *rmatch, *rbytes; /* per rule, of closed body redactors */
+    struct tr_redact_stats bst;
     size_t preface_got;
     tr_h2_emit_fn emit;
     void *ctx;
@@ -72,33 +104,9 @@ struct tr_h2dir {
     struct tr_buf fields;  /* struct field */
 
     int lost, hpack_lost;
-    uint32_t enc_sid[ENC_STREAMS]; /* streams with a content-encoding */
-    size_t enc_n;
-    int enc_all;                   /* more than ENC_STREAMS: every DATA withheld */
-    int allow_uninspected;         /* encoded bodies pass as they are */
+    int allow_uninspected;         /* unknown codings pass as they are */
     struct tr_h2_stats st;
 };
-
-static int enc_has(const struct tr_h2dir *d, uint32_t sid)
-{
-    if (d->enc_all)
-        return 1;
-    for (size_t i = 0; i < d->enc_n; i++)
-        if (d->enc_sid[i] == sid)
-            return 1;
-    return 0;
-}
-
-static void enc_add(struct tr_h2dir *d, uint32_t sid)
-{
-    if (enc_has(d, sid))
-        return;
-    d->st.encoded_bodies++;
-    if (d->enc_n < ENC_STREAMS)
-        d->enc_sid[d->enc_n++] = sid;
-    else
-        d->enc_all = 1;
-}
 
 /* ---- accounting, wiping allocator for nghttp2 ---- */
 
@@ -216,13 +224,28 @@ struct tr_h2dir *tr_h2dir_new(int client, const struct tr_ruleset *rules,
     tr_buf_init(&d->out, TR_H2_MAX_HEADER_BLOCK);
     tr_buf_init(&d->wh, TR_H2_MAX_HEADER_BLOCK);
     tr_buf_init(&d->fields, TR_H2_MAX_HEADER_BLOCK / 4 * sizeof(struct field));
+    d->rules = rules;
+    if (ropts)
+        d->ropts = *ropts;
+    d->ropts.keep_length = 0; /* DATA is re-framed: drop may shorten it */
+    if (ropts && ropts->token_key) {
+        /* body redactors are made later than the caller's key lives */
+        memcpy(d->key, ropts->token_key, TR_REDACT_KEY_LEN);
+        d->ropts.token_key = d->key;
+    }
+    d->streams = calloc(TR_H2_MAX_STREAMS, sizeof *d->streams);
+    if (!d->streams)
+        goto fail;
     if (rules) {
-        struct tr_redact_opts o;
-        memset(&o, 0, sizeof o);
-        if (ropts)
-            o = *ropts;
-        d->red = tr_redactor_new(rules, &o, red_emit, d);
-        if (!d->red)
+        size_t nr = tr_rules_count(rules);
+        d->rmatch = calloc(nr ? nr : 1, sizeof *d->rmatch);
+        d->rbytes = calloc(nr ? nr : 1, sizeof *d->rbytes);
+        if (!d->rmatch || !d->rbytes)
+            goto fail;
+        for (size_t i = 0; i < nr; i++)
+            d->any_drop |= tr_rules_action(rules, i) == TR_ACT_DROP;
+        d->red = tr_redactor_new(rules, &d->ropts, red_emit, d);
+        if (!d->red || tr_redactor_set_media(d->red, TR_MEDIA_HEAD))
             goto fail;
     }
     if (make_inflater(d) || make_deflater(d))
@@ -237,6 +260,12 @@ void tr_h2dir_set_headers_cb(struct tr_h2dir *d, tr_h2_headers_fn fn, void *ctx)
 {
     d->hcb = fn;
     d->hctx = ctx;
+}
+
+void tr_h2dir_set_body_cb(struct tr_h2dir *d, tr_h2_body_fn fn, void *ctx)
+{
+    d->bcb = fn;
+    d->bctx = ctx;
 }
 
 static void wipe_buf(struct tr_buf *b)
@@ -260,10 +289,18 @@ static void block_reset(struct tr_h2dir *d)
     wipe_buf(&d->fields);
 }
 
+static void s_free(struct tr_h2dir *d, struct h2s *s);
+
 void tr_h2dir_free(struct tr_h2dir *d)
 {
     if (!d)
         return;
+    if (d->streams)
+        for (size_t i = 0; i < TR_H2_MAX_STREAMS; i++)
+            s_free(d, &d->streams[i]);
+    free(d->streams);
+    free(d->rmatch);
+    free(d->rbytes);
     block_reset(d);
     tr_buf_free(&d->txt);
     tr_buf_free(&d->out);
@@ -302,9 +339,256 @@ static int out_frame_hdr(struct tr_h2dir *d, size_t len, uint8_t type, uint8_t f
     return out(d, h, 9);
 }
 
+/* ---- bodies (DATA per stream) ---- */
+
+static int deflate_and_emit(struct tr_h2dir *d, nghttp2_nv *nva, size_t nf, uint8_t type,
+                            uint8_t flags, uint32_t sid, const uint8_t *extra, size_t extra_len);
+
+/* The body's redactor and decoder go; their counts stay with d. */
+static void s_close_red(struct tr_h2dir *d, struct h2s *s)
+{
+    if (s->red) {
+        struct tr_redact_stats st;
+        tr_redactor_stats(s->red, &st);
+        d->bst.bytes_in += st.bytes_in;
+        d->bst.bytes_masked += st.bytes_masked;
+        d->bst.bytes_tokenized += st.bytes_tokenized;
+        d->bst.bytes_withheld_drop += st.bytes_withheld_drop;
+        d->bst.bytes_withheld_limit += st.bytes_withheld_limit;
+        d->bst.limit_hits += st.limit_hits;
+        size_t nr = tr_rules_count(d->rules);
+        for (size_t i = 0; i < nr; i++) {
+            d->rmatch[i] += tr_redactor_rule_matches(s->red, i);
+            d->rbytes[i] += tr_redactor_rule_bytes(s->red, i);
+        }
+        tr_redactor_free(s->red);
+        s->red = NULL;
+    }
+    if (s->dec) {
+        tr_bodydec_free(s->dec);
+        s->dec = NULL;
+        d->ndecoding--;
+    }
+}
+
+static void s_free(struct tr_h2dir *d, struct h2s *s)
+{
+    if (!s->used)
+        return;
+    s_close_red(d, s);
+    tr_buf_free(&s->pend);
+    memset(s, 0, sizeof *s);
+}
+
+/* Writes the stream's pending body as DATA frames: only whole frames of
+ * TR_H2_OUT_FRAME bytes, unless all (then the rest too, with END_STREAM on
+ * the last frame when end - an empty frame if nothing is left). */
+static int s_frames(struct tr_h2dir *d, struct h2s *s, int all, int end)
+{
+    size_t pos = 0;
+    int rc = 0;
+    for (;;) {
+        size_t left = s->pend.len - pos;
+        size_t k = left < TR_H2_OUT_FRAME ? left : TR_H2_OUT_FRAME;
+        if (!all && k < TR_H2_OUT_FRAME)
+            break;
+        if (all && !k && !end)
+            break;
+        int last = k == left;
+        uint8_t fl = all && end && last ? FL_END_STREAM : 0;
+        rc = out_frame_hdr(d, k, F_DATA, fl, s->sid);
+        if (!rc)
+            rc = out(d, s->pend.data + pos, k);
+        if (!rc && d->bcb && (k || fl))
+            rc = d->bcb(d->bctx, s->sid, s->pend.data + pos, k, 0, fl != 0);
+        pos += k;
+        if (rc || (all && last))
+            break;
+    }
+    if (pos) {
+        tr_redact_wipe(s->pend.data, pos);
+        tr_buf_consume(&s->pend, pos);
+    }
+    return rc;
+}
+
+static int s_red_emit(void *ctx, const uint8_t *data, size_t len, uint64_t in_off, int kind)
+{
+    struct h2s *s = ctx;
+    struct tr_h2dir *d = s->d;
+    (void)in_off;
+    if (kind != TR_EMIT_DATA)
+        return d->bcb ? d->bcb(d->bctx, s->sid, NULL, len, kind == TR_EMIT_WITHHELD_DROP ? 1 : 2, 0) : 0;
+    int rc = tr_buf_append(&s->pend, data, len);
+    if (!rc && s->pend.len >= TR_H2_OUT_FRAME)
+        rc = s_frames(d, s, 0, 0);
+    return rc;
+}
+
+/* Decoded body bytes into the stream's redactor (made on first use, in the
+ * media context of the stream's content-type). */
+static int s_red_push(void *ctx, const uint8_t *p, size_t n)
+{
+    struct h2s *s = ctx;
+    struct tr_h2dir *d = s->d;
+    if (s->ncod)
+        d->st.bytes_decoded += n;
+    if (!d->rules || s->uninspected) {
+        int rc = tr_buf_append(&s->pend, p, n);
+        return rc ? rc : s_frames(d, s, 0, 0);
+    }
+    if (!s->red) {
+        s->red = tr_redactor_new(d->rules, &d->ropts, s_red_emit, s);
+        if (!s->red)
+            return TR_E_NOMEM;
+        int rc = tr_redactor_set_media(s->red, s->media);
+        if (rc)
+            return rc;
+    }
+    return tr_redactor_push(s->red, p, n);
+}
+
+/* The body can no longer be inspected (reason why, TR_H1W_*): what was
+ * decoded and redacted so far goes out, the rest is withheld. */
+static int s_fail(struct tr_h2dir *d, struct h2s *s, int why)
+{
+    int rc = 0;
+    if (s->red && tr_redactor_flush(s->red) == 0)
+        rc = s_frames(d, s, 1, 0);
+    s_close_red(d, s);
+    s->why = why + 1;
+    d->st.bodies_withheld[why]++;
+    return rc;
+}
+
+/* n payload bytes of a DATA frame of stream s (NULL: no body state). */
+static int s_data(struct tr_h2dir *d, struct h2s *s, const uint8_t *p, size_t n)
+{
+    if (!n)
+        return 0;
+    if (!s || s->why) {
+        d->st.data_withheld += n;
+        return s && d->bcb ? d->bcb(d->bctx, s->sid, NULL, n, 2, 0) : 0;
+    }
+    int rc;
+    if (s->ncod) {
+        if (!s->dec) {
+            if (d->ndecoding >= TR_H2_MAX_DECODING ||
+                !(s->dec = tr_bodydec_new(s->cod, (size_t)s->ncod, NULL))) {
+                rc = s_fail(d, s, TR_H1W_LIMIT);
+                return rc ? rc : s_data(d, s, p, n);
+            }
+            d->ndecoding++;
+        }
+        rc = tr_bodydec_push(s->dec, p, n, s_red_push, s);
+        if (rc > 0) {
+            rc = s_fail(d, s, rc == TR_BODYDEC_BOMB ? TR_H1W_BOMB : TR_H1W_DECODE_ERROR);
+            d->st.data_withheld += n;
+            return rc;
+        }
+    } else {
+        rc = s_red_push(s, p, n);
+    }
+    if (rc) /* redactor or buffer failure: fail closed */
+        rc = s_fail(d, s, TR_H1W_LIMIT);
+    return rc;
+}
+
+/* A one-field header block "x-tlsredact-withheld: REASON" ending the stream. */
+static int withheld_trailer(struct tr_h2dir *d, uint32_t sid, int why)
+{
+    const char *v = tr_http1_why_name(why);
+    nghttp2_nv nv = {(uint8_t *)wname, (uint8_t *)v, sizeof wname - 1, strlen(v), NGHTTP2_NV_FLAG_NO_INDEX};
+    int rc = deflate_and_emit(d, &nv, 1, F_HEADERS, FL_END_STREAM, sid, NULL, 0);
+    if (!rc && d->hcb) {
+        char line[80];
+        int k = snprintf(line, sizeof line, "%s: %s\r\n", wname, v);
+        rc = d->hcb(d->hctx, sid, F_HEADERS, 1, (const uint8_t *)line, (size_t)k);
+    }
+    return rc;
+}
+
+/* The body ends (done: its last byte was seen, the decoder must be
+ * complete) or stops being followed; its last bytes go out, with END_STREAM
+ * when es.  A withheld body not yet announced in its header block ends with
+ * a withheld trailer block instead. */
+static int s_end(struct tr_h2dir *d, struct h2s *s, int done, int es)
+{
+    int rc = 0;
+    if (!s->why && s->dec && done) {
+        rc = tr_bodydec_finish(s->dec, s_red_push, s);
+        if (rc > 0 || rc < 0)
+            rc = s_fail(d, s, TR_H1W_DECODE_ERROR);
+        else
+            d->st.bodies_decoded++;
+    }
+    if (!s->why && s->red && tr_redactor_flush(s->red) != 0)
+        rc = s_fail(d, s, TR_H1W_LIMIT);
+    if (rc)
+        return rc;
+    if (!s->why)
+        return s_frames(d, s, 1, es);
+    rc = s_frames(d, s, 1, 0);
+    if (!rc && es)
+        rc = s->said ? s_frames(d, s, 1, 1) : withheld_trailer(d, s->sid, s->why - 1);
+    return rc;
+}
+
+/* Body state of stream sid, made when missing: when the table is full the
+ * least recently used stream is closed early. */
+static struct h2s *s_open(struct tr_h2dir *d, uint32_t sid)
+{
+    struct h2s *free_s = NULL, *lru = NULL;
+    for (size_t i = 0; i < TR_H2_MAX_STREAMS; i++) {
+        struct h2s *s = &d->streams[i];
+        if (s->used && s->sid == sid) {
+            s->used_at = d->st.frames;
+            return s;
+        }
+        if (!s->used && !free_s)
+            free_s = s;
+        if (s->used && (!lru || s->used_at < lru->used_at))
+            lru = s;
+    }
+    if (!free_s) {
+        /* its later DATA finds no state and is withheld */
+        d->st.streams_evicted++;
+        s_end(d, lru, 0, 0);
+        s_free(d, lru);
+        free_s = lru;
+    }
+    free_s->used = 1;
+    free_s->d = d;
+    free_s->sid = sid;
+    free_s->media = TR_MEDIA_ANY;
+    free_s->used_at = d->st.frames;
+    tr_buf_init(&free_s->pend, 1024u * 1024u);
+    return free_s;
+}
+
+static struct h2s *s_find(struct tr_h2dir *d, uint32_t sid)
+{
+    for (size_t i = 0; i < TR_H2_MAX_STREAMS; i++)
+        if (d->streams[i].used && d->streams[i].sid == sid)
+            return &d->streams[i];
+    return NULL;
+}
+
+/* Every stream's body so far goes out (end of direction, lost framing). */
+static void s_end_all(struct tr_h2dir *d)
+{
+    for (size_t i = 0; i < TR_H2_MAX_STREAMS; i++) {
+        if (d->streams[i].used) {
+            s_end(d, &d->streams[i], 0, 0);
+            s_free(d, &d->streams[i]);
+        }
+    }
+}
+
 /* Lost framing or state: from now on every byte is '*'. */
 static void lose(struct tr_h2dir *d)
 {
+    s_end_all(d); /* bodies so far are complete DATA frames */
     if (d->blk_open) {
         d->st.blocks_withheld++;
         d->st.bytes_withheld += d->blk_in;
@@ -466,7 +750,11 @@ static size_t finalize(struct tr_h2dir *d, size_t o, size_t l)
     return diff;
 }
 
-static int deflate_and_emit(struct tr_h2dir *d, nghttp2_nv *nva, size_t nf)
+/* Encodes fields into a block written as a frame of type (HEADERS or
+ * PUSH_PROMISE; flags: its END_STREAM) plus CONTINUATIONs; extra: priority
+ * fields or promised stream id, before the fragment. */
+static int deflate_and_emit(struct tr_h2dir *d, nghttp2_nv *nva, size_t nf, uint8_t type0,
+                            uint8_t flags, uint32_t sid, const uint8_t *extra, size_t extra_len)
 {
     int rc = 0;
     uint8_t *blk = NULL;
@@ -492,19 +780,19 @@ static int deflate_and_emit(struct tr_h2dir *d, nghttp2_nv *nva, size_t nf)
     size_t len = (size_t)bl, pos = 0;
     int first = 1;
     do {
-        size_t room = TR_H2_OUT_FRAME - (first ? d->blk_extra_len : 0);
+        size_t room = TR_H2_OUT_FRAME - (first ? extra_len : 0);
         size_t k = len - pos < room ? len - pos : room;
         int last = pos + k == len;
-        uint8_t type = first ? d->blk_type : F_CONTINUATION;
+        uint8_t type = first ? type0 : F_CONTINUATION;
         uint8_t fl = last ? FL_END_HEADERS : 0;
-        if (first && d->blk_type == F_HEADERS) {
-            fl |= d->blk_flags & FL_END_STREAM;
-            if (d->blk_extra_len)
+        if (first && type0 == F_HEADERS) {
+            fl |= flags & FL_END_STREAM;
+            if (extra_len)
                 fl |= FL_PRIORITY;
         }
-        rc = out_frame_hdr(d, k + (first ? d->blk_extra_len : 0), type, fl, d->blk_sid);
-        if (!rc && first)
-            rc = out(d, d->blk_extra, d->blk_extra_len);
+        rc = out_frame_hdr(d, k + (first ? extra_len : 0), type, fl, sid);
+        if (!rc && first && extra_len)
+            rc = out(d, extra, extra_len);
         if (!rc)
             rc = out(d, blk + pos, k);
         pos += k;
@@ -529,8 +817,87 @@ static int emit_withheld(struct tr_h2dir *d)
         rc = d->hcb(d->hctx, d->blk_sid, d->blk_type, 1, (const uint8_t *)line, sizeof line - 1);
     }
     if (!rc)
-        rc = deflate_and_emit(d, &nv, 1);
+        rc = deflate_and_emit(d, &nv, 1, d->blk_type, d->blk_flags, d->blk_sid, d->blk_extra, d->blk_extra_len);
     return rc;
+}
+
+/* Does field k's raw name equal lowercase n? */
+static int fname_is(const struct tr_h2dir *d, const struct field *f, const char *n)
+{
+    size_t l = strlen(n);
+    return f->nl == l && !strncasecmp((const char *)d->txt.data + f->no, n, l);
+}
+
+/* The transcript view of a block: "name: value\r\n" per field, CR, LF and
+ * NUL shown as ' '. */
+static int view_block(struct tr_h2dir *d, const nghttp2_nv *nva, size_t nf, int withheld)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < nf; k++)
+        n += nva[k].namelen + nva[k].valuelen + 4;
+    uint8_t *t = malloc(n ? n : 1);
+    if (!t)
+        return TR_E_NOMEM;
+    size_t o = 0;
+    for (size_t k = 0; k < nf; k++) {
+        for (int part = 0; part < 2; part++) {
+            const uint8_t *q = part ? nva[k].value : nva[k].name;
+            size_t l = part ? nva[k].valuelen : nva[k].namelen;
+            for (size_t i = 0; i < l; i++)
+                t[o + i] = q[i] == '\r' || q[i] == '\n' || q[i] == 0 ? ' ' : q[i];
+            o += l;
+            memcpy(t + o, part ? "\r\n" : ": ", 2);
+            o += 2;
+        }
+    }
+    int rc = d->hcb(d->hctx, d->blk_sid, d->blk_type, withheld, t, n);
+    tr_redact_wipe(t, n);
+    free(t);
+    return rc;
+}
+
+/* A request / final response header block of stream s: the body's media
+ * type and codings; which fields must change so the header block matches
+ * the body we write (drop[k]: field k removed; rename: the
+ * content-encoding field that becomes x-tlsredact-withheld). */
+static void body_decisions(struct tr_h2dir *d, struct h2s *s, const struct field *fv, size_t nf,
+                           uint8_t *drop, long *rename)
+{
+    int informational = 0;
+    long ce = -1, cl = -1;
+    for (size_t k = 0; k < nf; k++) {
+        const uint8_t *v = d->txt.data + fv[k].vo;
+        if (fname_is(d, &fv[k], ":status") && fv[k].vl == 3 && v[0] == '1')
+            informational = 1;
+        else if (fname_is(d, &fv[k], "content-type"))
+            s->media = tr_media_classify((const char *)v, fv[k].vl);
+        else if (fname_is(d, &fv[k], "content-encoding"))
+            ce = (long)k;
+        else if (fname_is(d, &fv[k], "content-length"))
+            cl = (long)k;
+    }
+    if (informational)
+        return; /* 1xx: the final response follows */
+    s->final_seen = 1;
+    if (ce >= 0) {
+        int n = tr_bodydec_parse(d->txt.data + fv[ce].vo, fv[ce].vl, s->cod, TR_BODYDEC_MAX_CODINGS);
+        if (n > 0) {
+            s->ncod = n;
+            drop[ce] = 1;
+        } else if (n < 0 && d->allow_uninspected) {
+            s->uninspected = 1;
+            d->st.encoded_bodies++;
+        } else if (n < 0) {
+            s->why = TR_H1W_UNKNOWN_CODING + 1;
+            s->said = 1;
+            d->st.encoded_bodies++;
+            d->st.bodies_withheld[TR_H1W_UNKNOWN_CODING]++;
+            *rename = ce;
+        }
+    }
+    /* the length we write differs when decoded, withheld or dropped from */
+    if (cl >= 0 && !s->uninspected && (s->ncod || s->why || d->any_drop))
+        drop[cl] = 1;
 }
 
 /* END_HEADERS seen. */
@@ -538,68 +905,82 @@ static int finish_block(struct tr_h2dir *d)
 {
     int rc = 0;
     nghttp2_nv *nva = NULL;
+    uint8_t *drop = NULL;
     static const uint8_t none[1];
+    int es = d->blk_type == F_HEADERS && (d->blk_flags & FL_END_STREAM);
+    /* trailers end the body first; a request or response opens one */
+    struct h2s *s = d->blk_type == F_HEADERS ? s_find(d, d->blk_sid) : NULL;
+    int trailers = s && s->final_seen;
+    if (trailers)
+        rc = s_end(d, s, 1, 0);
+    else if (d->blk_type == F_HEADERS && !s)
+        s = s_open(d, d->blk_sid);
+    if (rc)
+        goto done;
     inflate_bytes(d, none, 0, 1);
     if (d->hpack_lost || d->blk_over || redact_block(d) != 0) {
+        if (s && !trailers && !s->why) {
+            /* its codings are unknown now: the body is withheld */
+            s->why = TR_H1W_MALFORMED + 1;
+            s->said = 1;
+            d->st.bodies_withheld[TR_H1W_MALFORMED]++;
+        }
         rc = emit_withheld(d);
-        goto done;
+        goto end_stream;
     }
     struct field *fv = (struct field *)(void *)d->fields.data;
     size_t nf = d->fields.len / sizeof *fv;
-    nva = calloc(nf ? nf : 1, sizeof *nva);
-    if (!nva) {
+    nva = calloc(nf + 1, sizeof *nva);
+    drop = calloc(nf + 1, 1);
+    if (!nva || !drop) {
         rc = TR_E_NOMEM;
         goto done;
     }
+    long rename = -1;
+    if (s && !trailers)
+        body_decisions(d, s, fv, nf, drop, &rename);
+    size_t m = 0;
     for (size_t k = 0; k < nf; k++) {
         d->st.header_bytes_redacted += finalize(d, fv[k].no, fv[k].nl);
         d->st.header_bytes_redacted += finalize(d, fv[k].vo, fv[k].vl);
-        nva[k].name = d->out.data + fv[k].no;
-        nva[k].namelen = fv[k].nl;
-        nva[k].value = d->out.data + fv[k].vo;
-        nva[k].valuelen = fv[k].vl;
-        nva[k].flags = NGHTTP2_NV_FLAG_NO_INDEX;
-        static const char ce[] = "content-encoding", why[] = "encoded-body";
-        if (d->blk_type == F_HEADERS && !d->allow_uninspected && fv[k].nl == sizeof ce - 1 &&
-            !strncasecmp((const char *)d->txt.data + fv[k].no, ce, sizeof ce - 1) &&
-            !(fv[k].vl == 8 && !strncasecmp((const char *)d->txt.data + fv[k].vo, "identity", 8))) {
+        if (drop[k])
+            continue;
+        nghttp2_nv *v = &nva[m++];
+        v->name = d->out.data + fv[k].no;
+        v->namelen = fv[k].nl;
+        v->value = d->out.data + fv[k].vo;
+        v->valuelen = fv[k].vl;
+        v->flags = NGHTTP2_NV_FLAG_NO_INDEX;
+        if ((long)k == rename) {
             /* the body cannot be inspected: withheld, and said so */
-            enc_add(d, d->blk_sid);
-            nva[k].name = (uint8_t *)wname;
-            nva[k].namelen = sizeof wname - 1;
-            nva[k].value = (uint8_t *)why;
-            nva[k].valuelen = sizeof why - 1;
+            v->name = (uint8_t *)wname;
+            v->namelen = sizeof wname - 1;
+            v->value = (uint8_t *)tr_http1_why_name(TR_H1W_UNKNOWN_CODING);
+            v->valuelen = strlen((const char *)v->value);
         }
+    }
+    if (trailers && s->why && !s->said) {
+        nghttp2_nv *v = &nva[m++];
+        v->name = (uint8_t *)wname;
+        v->namelen = sizeof wname - 1;
+        v->value = (uint8_t *)tr_http1_why_name(s->why - 1);
+        v->valuelen = strlen((const char *)v->value);
+        v->flags = NGHTTP2_NV_FLAG_NO_INDEX;
+        s->said = 1;
     }
     d->st.header_blocks++;
-    if (d->hcb) {
-        /* transcript view: the same fields, one line each */
-        uint8_t *t = malloc(d->out.len ? d->out.len : 1);
-        if (!t) {
-            rc = TR_E_NOMEM;
-            goto done;
-        }
-        if (d->out.len)
-            memcpy(t, d->out.data, d->out.len);
-        for (size_t k = 0; k < nf; k++) {
-            for (size_t i = 0; i < fv[k].nl; i++)
-                if (t[fv[k].no + i] == '\r' || t[fv[k].no + i] == '\n' || t[fv[k].no + i] == 0)
-                    t[fv[k].no + i] = ' ';
-            for (size_t i = 0; i < fv[k].vl; i++)
-                if (t[fv[k].vo + i] == '\r' || t[fv[k].vo + i] == '\n' || t[fv[k].vo + i] == 0)
-                    t[fv[k].vo + i] = ' ';
-            memcpy(t + fv[k].no + fv[k].nl, ": ", 2);
-            memcpy(t + fv[k].vo + fv[k].vl, "\r\n", 2);
-        }
-        rc = d->hcb(d->hctx, d->blk_sid, d->blk_type, 0, t, d->out.len);
-        tr_redact_wipe(t, d->out.len);
-        free(t);
-        if (rc)
-            goto done;
+    if (d->hcb && (rc = view_block(d, nva, m, 0)))
+        goto done;
+    rc = deflate_and_emit(d, nva, m, d->blk_type, d->blk_flags, d->blk_sid, d->blk_extra, d->blk_extra_len);
+end_stream:
+    if (s && es) {
+        /* the stream ends with this block: a body-less message, or
+         * trailers after the body written above */
+        s_free(d, s);
     }
-    rc = deflate_and_emit(d, nva, nf);
 done:
     free(nva);
+    free(drop);
     block_reset(d);
     return rc;
 }
@@ -645,9 +1026,32 @@ static int start_frame(struct tr_h2dir *d)
         d->kind = K_BLOCK;
         d->blk_in += 9 + (uint64_t)d->flen;
         break;
+    case F_DATA:
+        /* reassembled per stream and written as new frames (see h2.h) */
+        if (d->sid == 0)
+            return proto_error(d, 9); /* §6.1 */
+        d->kind = K_DATA;
+        d->cur = s_find(d, d->sid); /* no header block seen: withheld */
+        if (d->cur)
+            d->cur->used_at = d->st.frames;
+        if (d->flags & FL_PADDED)
+            d->pre_need = 1;
+        if (d->pre_need > d->flen)
+            return proto_error(d, 9);
+        d->frag_left = d->flen - (uint32_t)d->pre_need;
+        break;
     default:
-        d->kind = d->type == F_DATA && !d->allow_uninspected && enc_has(d, d->sid) ? K_MASKED : K_PASS;
-        rc = out(d, h, 9);
+        if (d->type == F_RST_STREAM) {
+            /* the stream is abandoned: its body so far goes out first */
+            struct h2s *s = s_find(d, d->sid);
+            if (s) {
+                rc = s_end(d, s, 0, 0);
+                s_free(d, s);
+            }
+        }
+        d->kind = K_PASS;
+        if (!rc)
+            rc = out(d, h, 9);
         break;
     }
     return rc;
@@ -658,7 +1062,39 @@ static int end_frame(struct tr_h2dir *d)
     d->in_frame = 0;
     if (d->kind == K_BLOCK && (d->flags & FL_END_HEADERS))
         return finish_block(d);
+    if (d->kind == K_DATA) {
+        struct h2s *s = d->cur;
+        d->cur = NULL;
+        int es = d->flags & FL_END_STREAM;
+        if (!s) { /* nothing of it was written: an empty frame keeps END_STREAM */
+            int rc = es ? out_frame_hdr(d, 0, F_DATA, FL_END_STREAM, d->sid) : 0;
+            return rc;
+        }
+        if (!es)
+            return s->why ? 0 : s_frames(d, s, 1, 0);
+        int rc = s_end(d, s, 1, 1);
+        s_free(d, s);
+        return rc;
+    }
     return 0;
+}
+
+/* Payload bytes of a DATA frame: pad length, data, padding (dropped). */
+static int data_bytes(struct tr_h2dir *d, const uint8_t *p, size_t n)
+{
+    if (n && d->pre_have < d->pre_need) {
+        size_t pad = *p++;
+        n--;
+        d->pre_have = 1;
+        if (pad > d->flen - 1) {
+            d->cur = NULL;
+            return proto_error(d, 0); /* §6.1: padding beyond the frame */
+        }
+        d->frag_left = d->flen - 1 - (uint32_t)pad;
+    }
+    size_t k = n < d->frag_left ? n : d->frag_left;
+    d->frag_left -= (uint32_t)k;
+    return s_data(d, d->cur, p, k);
 }
 
 /* Payload bytes of a HEADERS / PUSH_PROMISE / CONTINUATION frame. */
@@ -727,13 +1163,8 @@ int tr_h2dir_push(struct tr_h2dir *d, const uint8_t *p, size_t n)
             k = n - i;
         if (d->kind == K_PASS) {
             rc = out(d, p + i, k);
-        } else if (d->kind == K_MASKED) {
-            /* a PADDED frame's pad length byte stays, the payload goes */
-            size_t keep = (d->fpos == 0 && (d->flags & FL_PADDED)) ? 1 : 0;
-            rc = out(d, p + i, keep);
-            if (!rc)
-                rc = out_stars(d, k - keep);
-            d->st.data_withheld += k - keep;
+        } else if (d->kind == K_DATA) {
+            rc = data_bytes(d, p + i, k);
         } else {
             rc = block_bytes(d, p + i, k);
         }
@@ -751,6 +1182,8 @@ int tr_h2dir_finish(struct tr_h2dir *d)
 {
     if (d->lost)
         return 0;
+    d->cur = NULL;
+    s_end_all(d); /* bodies so far, without END_STREAM */
     if (d->blk_open) {
         d->st.blocks_withheld++;
         d->st.bytes_withheld += d->blk_in;
@@ -770,19 +1203,45 @@ void tr_h2dir_stats(const struct tr_h2dir *d, struct tr_h2_stats *st)
     st->lost = d->lost;
 }
 
+static void add_stats(struct tr_redact_stats *a, const struct tr_redactor *r)
+{
+    struct tr_redact_stats st;
+    if (!r)
+        return;
+    tr_redactor_stats(r, &st);
+    a->bytes_in += st.bytes_in;
+    a->bytes_masked += st.bytes_masked;
+    a->bytes_tokenized += st.bytes_tokenized;
+    a->bytes_withheld_drop += st.bytes_withheld_drop;
+    a->bytes_withheld_limit += st.bytes_withheld_limit;
+    a->limit_hits += st.limit_hits;
+}
+
 void tr_h2dir_redact_stats(const struct tr_h2dir *d, struct tr_redact_stats *st)
 {
-    memset(st, 0, sizeof *st);
+    *st = d->bst;
+    add_stats(st, d->red);
+    for (size_t k = 0; k < TR_H2_MAX_STREAMS; k++)
+        if (d->streams[k].used)
+            add_stats(st, d->streams[k].red);
+}
+
+/* Rule i's count in the header redactor, closed and live body redactors. */
+static uint64_t rule_count(const struct tr_h2dir *d, size_t i, int bytes)
+{
+    if (!d->rules || i >= tr_rules_count(d->rules))
+        return 0;
+    uint64_t (*get)(const struct tr_redactor *, size_t) =
+        bytes ? tr_redactor_rule_bytes : tr_redactor_rule_matches;
+    uint64_t n = bytes ? d->rbytes[i] : d->rmatch[i];
     if (d->red)
-        tr_redactor_stats(d->red, st);
+        n += get(d->red, i);
+    for (size_t k = 0; k < TR_H2_MAX_STREAMS; k++)
+        if (d->streams[k].used && d->streams[k].red)
+            n += get(d->streams[k].red, i);
+    return n;
 }
 
-uint64_t tr_h2dir_rule_matches(const struct tr_h2dir *d, size_t i)
-{
-    return d->red ? tr_redactor_rule_matches(d->red, i) : 0;
-}
+uint64_t tr_h2dir_rule_matches(const struct tr_h2dir *d, size_t i) { return rule_count(d, i, 0); }
 
-uint64_t tr_h2dir_rule_bytes(const struct tr_h2dir *d, size_t i)
-{
-    return d->red ? tr_redactor_rule_bytes(d->red, i) : 0;
-}
+uint64_t tr_h2dir_rule_bytes(const struct tr_h2dir *d, size_t i) { return rule_count(d, i, 1); }

@@ -13,8 +13,19 @@
  * could lose.  Re-encoded blocks are written as HEADERS / PUSH_PROMISE plus
  * CONTINUATION frames of at most 16384 payload bytes (the minimum every
  * peer accepts), without padding; priority fields and the promised stream
- * id are kept.  Every other frame (DATA, SETTINGS, ...) is passed unchanged
- * as it arrives: the caller's byte redactor sees DATA payloads.
+ * id are kept.
+ *
+ * Bodies: DATA payloads are reassembled per stream, decoded when the stream's
+ * content-encoding is gzip, deflate, br or zstd (proto/bodydec; the field
+ * and content-length are then removed from the header block), run through a
+ * redactor of their own whose media context is the stream's content-type
+ * (body-scoped rules, redact.h), and written as new DATA frames (no padding,
+ * END_STREAM kept) - so drop rules and decoding may change a body's length
+ * and the output stays framed.  A body that cannot be decoded is withheld:
+ * an unknown coding renames the field to x-tlsredact-withheld and the DATA
+ * carries nothing; a failure part-way (bomb, corrupt data, limits) ends the
+ * stream with a trailer block "x-tlsredact-withheld: REASON".  Every other
+ * frame (SETTINGS, WINDOW_UPDATE, ...) is passed unchanged as it arrives.
  *
  * Fail closed: a header block that cannot be decoded (HPACK error, frame
  * sequence error, block larger than TR_H2_MAX_HEADER_BLOCK, redactor error)
@@ -40,6 +51,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/http1.h"
 #include "redact/redact.h"
 
 /* Rendered text ("name: value\r\n" lines) of one header block kept for
@@ -56,6 +68,14 @@
 #define TR_H2_MAX_MEMORY        (2u * 1024u * 1024u)
 /* Payload of the frames we write: the minimum SETTINGS_MAX_FRAME_SIZE. */
 #define TR_H2_OUT_FRAME         16384u
+/* Streams of one direction with body state at once (SETTINGS_MAX_CONCURRENT_
+ * STREAMS is commonly 100-128).  When full, the least recently used stream
+ * is closed early: its later DATA starts a fresh body in context "any" (all
+ * rules), or is withheld when the body was being decoded. */
+#define TR_H2_MAX_STREAMS       128u
+/* Of those, bodies decoded at once (a brotli or zstd window may take MiBs);
+ * beyond it a content-encoded body is withheld (reason "limit"). */
+#define TR_H2_MAX_DECODING      16u
 
 struct tr_h2dir;
 
@@ -82,6 +102,15 @@ struct tr_h2dir *tr_h2dir_new(int client, const struct tr_ruleset *rules,
 /* Sets (or clears, with fn NULL) the transcript callback. */
 void tr_h2dir_set_headers_cb(struct tr_h2dir *d, tr_h2_headers_fn fn,
                              void *ctx);
+/* Optional callback for transcripts: the redacted, decoded body bytes of a
+ * stream as they go out in DATA frames (data, n); or withheld != 0 with n
+ * input bytes withheld (1 by a drop rule, 2 fail-closed: undecodable body,
+ * limit).  end: END_STREAM reached (n may be 0).  Borrowed until return;
+ * return as for tr_h2_emit_fn. */
+typedef int (*tr_h2_body_fn)(void *ctx, uint32_t stream_id, const uint8_t *data,
+                             size_t n, int withheld, int end);
+void tr_h2dir_set_body_cb(struct tr_h2dir *d, tr_h2_body_fn fn, void *ctx);
+
 /* Consumes the next n bytes of the direction's cleartext and emits what is
  * final.  Returns 0, or an error from emit, or TR_E_NOMEM (the direction
  * then fails closed: later bytes are emitted as '*').  Malformed HTTP/2 is
@@ -91,8 +120,8 @@ int tr_h2dir_push(struct tr_h2dir *d, const uint8_t *p, size_t n);
  * longer be trusted; every later byte is emitted as '*'.  A header block in
  * progress is withheld. */
 void tr_h2dir_gap(struct tr_h2dir *d);
-/* --allow-uninspected: DATA of content-encoded streams passes as it is
- * (counted in encoded_bodies, not withheld). */
+/* --allow-uninspected: DATA of streams with an unknown content-encoding
+ * passes as it is (counted in encoded_bodies, not withheld). */
 void tr_h2dir_allow_uninspected(struct tr_h2dir *d, int allow);
 /* End of the direction.  A partial frame header or unfinished header block
  * is withheld (nothing is emitted for it).  Returns 0 or an emit error. */
@@ -113,16 +142,22 @@ struct tr_h2_stats {
     uint64_t bytes_withheld;    /* input bytes not passed: header block
                                    payloads withheld, '*' after loss,
                                    partial frames at the end */
-    uint64_t encoded_bodies;    /* streams whose DATA carried a content-encoding:
-                                   their payload is withheld ('*'), the
-                                   content-encoding field renamed x-tlsredact-withheld */
-    uint64_t data_withheld;     /* DATA payload bytes masked for that reason */
+    uint64_t encoded_bodies;    /* streams with an unknown content-encoding:
+                                   withheld, the field renamed
+                                   x-tlsredact-withheld (or passed: allow) */
+    uint64_t bodies_decoded;    /* content-encoded bodies decoded to the end */
+    uint64_t bytes_decoded;     /* decoded body bytes given to the rules */
+    uint64_t bodies_withheld[TR_H1W_N]; /* by reason (unknown-coding, bomb,
+                                   decode-error, limit) */
+    uint64_t data_withheld;     /* DATA payload bytes not emitted for those
+                                   reasons */
+    uint64_t streams_evicted;   /* body state dropped: table full */
     int hpack_lost;             /* header blocks no longer decodable */
     int lost;                   /* framing lost: everything masked */
 };
 void tr_h2dir_stats(const struct tr_h2dir *d, struct tr_h2_stats *st);
-/* Redaction counts of the header text (the direction's own redactor, see
- * redact.h); zeros when there is none. */
+/* Redaction counts of header text and bodies (the direction's own
+ * redactors, see redact.h); zeros when there are none. */
 void tr_h2dir_redact_stats(const struct tr_h2dir *d, struct tr_redact_stats *st);
 uint64_t tr_h2dir_rule_matches(const struct tr_h2dir *d, size_t i);
 uint64_t tr_h2dir_rule_bytes(const struct tr_h2dir *d, size_t i);

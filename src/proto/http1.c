@@ -5,14 +5,14 @@
 #include "core/err.h"
 #include "core/fill.h"
 #include "core/reader.h"
+#include "proto/bodydec.h"
+#include "proto/media.h"
 #include "proto/ws.h"
 #include "redact/redact.h"
 
-#include <brotli/decode.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
-#include <zstd.h>
 
 enum state {
     S_START,      /* between messages */
@@ -32,19 +32,6 @@ enum framing { F_NONE, F_CL, F_CHUNKED, F_EOF };
 enum upgkind { U_NONE, U_WS, U_OPAQUE };
 /* decision of the server about a pending upgrade */
 enum { D_NONE, D_REFUSED, D_WS, D_OPAQUE };
-
-#define DEC_CHUNK 8192
-
-struct stage {
-    int coding;      /* enum tr_http1_coding */
-    int init, done;
-    uint64_t in;
-    uint8_t pend[2]; /* deflate: first bytes, to tell zlib from raw */
-    size_t npend;
-    z_stream z;
-    BrotliDecoderState *br;
-    ZSTD_DStream *zs;
-};
 
 struct reqinfo {
     uint8_t head, connect, upgrade, upgrade_ws;
@@ -81,9 +68,11 @@ struct tr_http1dir {
     uint64_t left;        /* CL body / chunk bytes left */
     int outm, hdr_out;
     int orig_chunked;
-    struct stage stg[TR_HTTP1_MAX_CODINGS];
-    size_t nstg;
-    uint64_t body_in, body_out;
+    struct tr_bodydec *dec; /* coded body being decoded */
+    int cod[TR_HTTP1_MAX_CODINGS]; /* its codings, in order of application */
+    size_t ncod;
+    int dec_limit;        /* the body outgrew what can be held (LIMIT) */
+    int bmedia;           /* enum tr_media of the body */
     int upgrade_after;    /* enum upgkind for after this message */
     int pmd_after;
     /* output framing state, to close the message after a gap */
@@ -95,6 +84,11 @@ struct tr_http1dir {
     /* upgraded */
     int upg;
     struct tr_wsdir *ws;
+
+    /* media context of the emitted bytes */
+    tr_http1_media_fn media_fn;
+    void *media_ctx;
+    int media_cur, media_want;
 
     struct tr_http1_stats s;
 };
@@ -138,10 +132,18 @@ static void wipe(struct tr_buf *b)
         tr_buf_free(b);
 }
 
+/* The media context of the next bytes emitted (reported lazily by out). */
+static void media(struct tr_http1dir *d, int m) { d->media_want = m; }
+
 static int out(struct tr_http1dir *d, const void *p, size_t n)
 {
     if (!n || d->err)
         return d->err;
+    if (d->media_want != d->media_cur) {
+        d->media_cur = d->media_want;
+        if (d->media_fn)
+            d->media_fn(d->media_ctx, d->media_cur);
+    }
     d->s.bytes_out += n;
     int rc = d->emit(d->ctx, p, n);
     if (rc)
@@ -292,200 +294,11 @@ int tr_http1_looks_like(const uint8_t *p, size_t n, int client)
     return parse_reqline(p, (size_t)(lf - p) + 1, 1, NULL, NULL);
 }
 
-/* ---- decoders ---- */
-
-static void stage_free(struct stage *g)
-{
-    if (g->init) {
-        if (g->coding == TR_H1C_GZIP || g->coding == TR_H1C_DEFLATE)
-            inflateEnd(&g->z);
-    }
-    if (g->br)
-        BrotliDecoderDestroyInstance(g->br);
-    if (g->zs)
-        ZSTD_freeDStream(g->zs);
-    memset(g, 0, sizeof *g);
-}
-
-static void stages_free(struct tr_http1dir *d)
-{
-    for (size_t i = 0; i < d->nstg; i++)
-        stage_free(&d->stg[i]);
-    d->nstg = 0;
-}
-
-/* Returns 0, a positive withheld reason + 1, or a negative fatal code. */
-#define WH(w) ((w) + 1)
-
-static int sink(struct tr_http1dir *d, const uint8_t *p, size_t n);
-
-static int stage_init(struct stage *g, int wbits)
-{
-    g->init = 1;
-    switch (g->coding) {
-    case TR_H1C_GZIP:
-    case TR_H1C_DEFLATE:
-        memset(&g->z, 0, sizeof g->z);
-        if (inflateInit2(&g->z, wbits) != Z_OK) {
-            g->init = 0;
-            return TR_E_NOMEM;
-        }
-        return 0;
-    case TR_H1C_BR:
-        g->br = BrotliDecoderCreateInstance(NULL, NULL, NULL);
-        return g->br ? 0 : TR_E_NOMEM;
-    default:
-        g->zs = ZSTD_createDStream();
-        if (!g->zs)
-            return TR_E_NOMEM;
-        ZSTD_initDStream(g->zs);
-        ZSTD_DCtx_setParameter(g->zs, ZSTD_d_windowLogMax, TR_HTTP1_ZSTD_WINDOW_LOG);
-        return 0;
-    }
-}
-
-static int feed(struct tr_http1dir *d, size_t i, const uint8_t *p, size_t n);
-
-static int next(struct tr_http1dir *d, size_t i, const uint8_t *p, size_t n)
-{
-    return i + 1 < d->nstg ? feed(d, i + 1, p, n) : sink(d, p, n);
-}
-
-static int feed_zlib(struct tr_http1dir *d, size_t i, const uint8_t *p, size_t n)
-{
-    struct stage *g = &d->stg[i];
-    uint8_t buf[DEC_CHUNK];
-    int rc = 0;
-    g->z.next_in = (Bytef *)(uintptr_t)p;
-    g->z.avail_in = (uInt)n;
-    for (;;) {
-        if (g->done) {
-            /* gzip members may follow each other; anything else after the
-             * end is ignored (never emitted) */
-            if (g->z.avail_in && g->coding == TR_H1C_GZIP && g->z.next_in[0] == 0x1f) {
-                inflateReset(&g->z);
-                g->done = 0;
-            } else {
-                break;
-            }
-        }
-        g->z.next_out = buf;
-        g->z.avail_out = sizeof buf;
-        int zr = inflate(&g->z, Z_NO_FLUSH);
-        size_t got = sizeof buf - g->z.avail_out;
-        if (got && (rc = next(d, i, buf, got)) != 0)
-            break;
-        if (zr == Z_STREAM_END) {
-            g->done = 1;
-            continue;
-        }
-        if (zr == Z_BUF_ERROR)
-            break;
-        if (zr != Z_OK) {
-            rc = zr == Z_MEM_ERROR ? TR_E_NOMEM : WH(TR_H1W_DECODE_ERROR);
-            break;
-        }
-        if (g->z.avail_in == 0 && g->z.avail_out != 0)
-            break;
-    }
-    tr_redact_wipe(buf, sizeof buf);
-    return rc;
-}
-
-static int feed_br(struct tr_http1dir *d, size_t i, const uint8_t *p, size_t n)
-{
-    struct stage *g = &d->stg[i];
-    uint8_t buf[DEC_CHUNK];
-    int rc = 0;
-    size_t ain = n;
-    const uint8_t *nin = p;
-    while (!g->done) {
-        size_t aout = sizeof buf;
-        uint8_t *nout = buf;
-        BrotliDecoderResult r = BrotliDecoderDecompressStream(g->br, &ain, &nin, &aout, &nout, NULL);
-        size_t got = sizeof buf - aout;
-        if (got && (rc = next(d, i, buf, got)) != 0)
-            break;
-        if (r == BROTLI_DECODER_RESULT_SUCCESS)
-            g->done = 1;
-        else if (r == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT)
-            break;
-        else if (r == BROTLI_DECODER_RESULT_ERROR) {
-            rc = WH(TR_H1W_DECODE_ERROR);
-            break;
-        }
-    }
-    tr_redact_wipe(buf, sizeof buf);
-    return rc;
-}
-
-static int feed_zstd(struct tr_http1dir *d, size_t i, const uint8_t *p, size_t n)
-{
-    struct stage *g = &d->stg[i];
-    uint8_t buf[DEC_CHUNK];
-    int rc = 0;
-    ZSTD_inBuffer in = {p, n, 0};
-    for (;;) {
-        ZSTD_outBuffer ob = {buf, sizeof buf, 0};
-        size_t r = ZSTD_decompressStream(g->zs, &ob, &in);
-        if (ZSTD_isError(r)) {
-            rc = WH(TR_H1W_DECODE_ERROR);
-            break;
-        }
-        if (ob.pos && (rc = next(d, i, buf, ob.pos)) != 0)
-            break;
-        g->done = r == 0;
-        if (in.pos == in.size && ob.pos < ob.size)
-            break;
-    }
-    tr_redact_wipe(buf, sizeof buf);
-    return rc;
-}
-
-static int feed(struct tr_http1dir *d, size_t i, const uint8_t *p, size_t n)
-{
-    struct stage *g = &d->stg[i];
-    if (!n)
-        return 0;
-    g->in += n;
-    if (!g->init) {
-        int wbits = 16 + MAX_WBITS;
-        if (g->coding == TR_H1C_DEFLATE) {
-            /* RFC 9110 says zlib; some servers send raw deflate */
-            while (n && g->npend < 2) {
-                g->pend[g->npend++] = *p++;
-                n--;
-            }
-            if (g->npend < 2)
-                return 0;
-            unsigned h = ((unsigned)g->pend[0] << 8) | g->pend[1];
-            wbits = (g->pend[0] & 0x0f) == 8 && (g->pend[0] >> 4) <= 7 && h % 31 == 0 ? MAX_WBITS
-                                                                                     : -MAX_WBITS;
-        }
-        int rc = stage_init(g, wbits);
-        if (rc)
-            return rc;
-        if (g->coding == TR_H1C_DEFLATE) {
-            rc = feed_zlib(d, i, g->pend, 2);
-            if (rc || !n)
-                return rc;
-        }
-    }
-    switch (g->coding) {
-    case TR_H1C_GZIP:
-    case TR_H1C_DEFLATE:
-        return feed_zlib(d, i, p, n);
-    case TR_H1C_BR:
-        return feed_br(d, i, p, n);
-    default:
-        return feed_zstd(d, i, p, n);
-    }
-}
-
 /* ---- message output ---- */
 
 static int emit_headers(struct tr_http1dir *d, const char *extra)
 {
+    media(d, TR_MEDIA_HEAD);
     int rc = out(d, d->ohdr.data, d->ohdr.len);
     if (!rc && extra)
         rc = outs(d, extra);
@@ -511,31 +324,40 @@ static int withhold_body(struct tr_http1dir *d, int why)
                  tr_http1_why_name(why));
         rc = emit_headers(d, line);
     } else if (d->outm == O_CHUNK) {
-        snprintf(line, sizeof line, "0\r\nX-Tlsredact-Withheld: %s\r\n\r\n", tr_http1_why_name(why));
-        rc = outs(d, line);
+        /* last chunk, then the reason as a trailer */
+        media(d, d->bmedia);
+        rc = outs(d, "0\r\n");
+        snprintf(line, sizeof line, "X-Tlsredact-Withheld: %s\r\n\r\n", tr_http1_why_name(why));
+        media(d, TR_MEDIA_HEAD);
+        if (!rc)
+            rc = outs(d, line);
     }
     d->ofrm = F_NONE;
     d->outm = O_DISCARD;
-    stages_free(d);
+    tr_bodydec_free(d->dec);
+    d->dec = NULL;
     wipe(&d->dbuf);
     return rc;
 }
 
-static int sink(struct tr_http1dir *d, const uint8_t *p, size_t n)
+/* Decoded body bytes (tr_bodydec output): held, or re-chunked. */
+static int decoded(void *ctx, const uint8_t *p, size_t n)
 {
-    d->body_out += n;
-    if (d->body_out > d->o.max_body ||
-        (d->body_out > TR_HTTP1_RATIO_FLOOR && d->body_out / d->o.max_ratio > d->body_in))
-        return WH(TR_H1W_BOMB);
+    struct tr_http1dir *d = ctx;
     if (d->outm == O_HOLD) {
         if (n <= TR_HTTP1_MAX_HOLD - d->dbuf.len) {
             int rc = tr_buf_append(&d->dbuf, p, n);
-            return rc == TR_E_LIMIT ? WH(TR_H1W_LIMIT) : rc;
+            if (rc == TR_E_LIMIT)
+                d->dec_limit = 1;
+            return rc;
         }
-        if (d->minor == 0)
-            return WH(TR_H1W_LIMIT);
+        if (d->minor == 0) {
+            d->dec_limit = 1;
+            return TR_E_LIMIT;
+        }
         /* too large to hold: chunked framing from here */
         int rc = emit_headers(d, "Transfer-Encoding: chunked\r\n");
+        media(d, d->bmedia);
         if (!rc && d->dbuf.len)
             rc = out_chunk(d, d->dbuf.data, d->dbuf.len);
         d->s.bytes_decoded += d->dbuf.len;
@@ -545,6 +367,7 @@ static int sink(struct tr_http1dir *d, const uint8_t *p, size_t n)
             return rc;
     }
     d->s.bytes_decoded += n;
+    media(d, d->bmedia);
     return out_chunk(d, p, n);
 }
 
@@ -555,6 +378,7 @@ static int body_bytes(struct tr_http1dir *d, const uint8_t *p, size_t n)
         return 0;
     switch (d->outm) {
     case O_PASS:
+        media(d, d->bmedia);
         return out(d, p, n);
     case O_DISCARD:
         d->s.bytes_withheld += n;
@@ -562,16 +386,23 @@ static int body_bytes(struct tr_http1dir *d, const uint8_t *p, size_t n)
     default:
         break;
     }
-    d->body_in += n;
-    int rc = feed(d, 0, p, n);
-    if (rc > 0)
-        rc = withhold_body(d, rc - 1);
+    int rc = tr_bodydec_push(d->dec, p, n, decoded, d);
+    if (d->dec_limit)
+        rc = withhold_body(d, TR_H1W_LIMIT);
+    else if (rc == TR_BODYDEC_BOMB)
+        rc = withhold_body(d, TR_H1W_BOMB);
+    else if (rc == TR_BODYDEC_ERROR)
+        rc = withhold_body(d, TR_H1W_DECODE_ERROR);
     return rc;
 }
 
 static void msg_reset(struct tr_http1dir *d)
 {
-    stages_free(d);
+    tr_bodydec_free(d->dec);
+    d->dec = NULL;
+    d->ncod = 0;
+    d->dec_limit = 0;
+    d->bmedia = TR_MEDIA_ANY;
     wipe(&d->dbuf);
     wipe(&d->ohdr);
     wipe(&d->hbuf);
@@ -581,22 +412,10 @@ static void msg_reset(struct tr_http1dir *d)
     d->frm = F_NONE;
     d->ofrm = F_NONE;
     d->left = d->out_left = 0;
-    d->body_in = d->body_out = 0;
     d->orig_chunked = 0;
     d->upgrade_after = U_NONE;
     d->pmd_after = 0;
     memset(&d->req, 0, sizeof d->req);
-}
-
-/* All stages consumed a complete stream (or nothing at all). */
-static int stages_complete(struct tr_http1dir *d)
-{
-    for (size_t i = 0; i < d->nstg; i++) {
-        const struct stage *g = &d->stg[i];
-        if (g->in && !g->done)
-            return 0;
-    }
-    return 1;
 }
 
 static void enter_upgraded(struct tr_http1dir *d, int kind, int pmd);
@@ -607,27 +426,35 @@ static int msg_end(struct tr_http1dir *d)
 {
     int rc = 0;
     if (d->outm == O_HOLD || d->outm == O_CHUNK) {
-        if (!stages_complete(d)) {
+        /* every layer must have reached its end (or received nothing) */
+        int fr = d->dec ? tr_bodydec_finish(d->dec, decoded, d) : TR_BODYDEC_ERROR;
+        if (fr < 0)
+            return fr;
+        if (fr != TR_BODYDEC_OK) {
             rc = withhold_body(d, TR_H1W_DECODE_ERROR);
         } else {
-            for (size_t i = 0; i < d->nstg; i++)
-                d->s.bodies_decoded[d->stg[i].coding]++;
+            for (size_t i = 0; i < d->ncod; i++)
+                d->s.bodies_decoded[d->cod[i]]++;
             if (d->outm == O_HOLD) {
                 char line[64];
                 if (d->orig_chunked) {
                     rc = emit_headers(d, "Transfer-Encoding: chunked\r\n");
+                    media(d, d->bmedia);
                     if (!rc && d->dbuf.len)
                         rc = out_chunk(d, d->dbuf.data, d->dbuf.len);
                 } else {
                     snprintf(line, sizeof line, "Content-Length: %zu\r\n", d->dbuf.len);
                     rc = emit_headers(d, line);
+                    media(d, d->bmedia);
                     if (!rc)
                         rc = out(d, d->dbuf.data, d->dbuf.len);
                 }
                 d->s.bytes_decoded += d->dbuf.len;
             }
             if (!rc && (d->orig_chunked || d->outm == O_CHUNK)) {
+                media(d, d->bmedia);
                 rc = outs(d, "0\r\n");
+                media(d, TR_MEDIA_HEAD); /* the trailer section */
                 if (!rc)
                     rc = out(d, d->hbuf.data, d->hbuf.len);
                 if (!rc)
@@ -682,46 +509,29 @@ static int tok_next(struct tok_it *t, const uint8_t **p, size_t *n)
     }
 }
 
-static int coding_of(const uint8_t *p, size_t n)
-{
-    if (ieq(p, n, "gzip") || ieq(p, n, "x-gzip"))
-        return TR_H1C_GZIP;
-    if (ieq(p, n, "deflate"))
-        return TR_H1C_DEFLATE;
-    if (ieq(p, n, "br"))
-        return TR_H1C_BR;
-    if (ieq(p, n, "zstd"))
-        return TR_H1C_ZSTD;
-    if (ieq(p, n, "identity"))
-        return -2;
-    return -1;
-}
-
 struct hinfo {
     int has_cl, cl_bad, te, te_chunked_last, te_bad;
     uint64_t cl;
-    int codings[2 * TR_HTTP1_MAX_CODINGS + 2];
+    int codings[TR_HTTP1_MAX_CODINGS];
     size_t ncod; /* in application order: CE first, then TE */
-    int unknown, too_many, any_coding;
+    int unknown; /* a coding not known, or more than TR_HTTP1_MAX_CODINGS */
+    int any_coding;
     int upgrade, upgrade_ws, pmd;
     int nct[2], mwb[2]; /* permessage-deflate params [client, server] */
+    int media, has_ct; /* Content-Type: enum tr_media */
 };
 
+/* One transfer coding other than chunked. */
 static void add_coding(struct hinfo *h, const uint8_t *p, size_t n)
 {
-    int c = coding_of(p, n);
-    if (c == -2)
+    int c = tr_bodydec_coding_of(p, n);
+    if (c == TR_CODING_IDENTITY)
         return;
     h->any_coding = 1;
-    if (c < 0) {
+    if (c < 0 || h->ncod >= TR_HTTP1_MAX_CODINGS)
         h->unknown = 1;
-        return;
-    }
-    if (h->ncod >= TR_HTTP1_MAX_CODINGS) {
-        h->too_many = 1;
-        return;
-    }
-    h->codings[h->ncod++] = c;
+    else
+        h->codings[h->ncod++] = c;
 }
 
 /* The permessage-deflate element of Sec-WebSocket-Extensions and its
@@ -797,8 +607,19 @@ static void field_info(struct hinfo *h, const uint8_t *name, size_t nl, const ui
         if (!any)
             h->cl_bad = 1;
     } else if (pass == 0 && ieq(name, nl, "content-encoding")) {
-        while (tok_next(&t, &tp, &tn))
-            add_coding(h, tp, tn);
+        int c[TR_HTTP1_MAX_CODINGS];
+        int k = tr_bodydec_parse(v, vl, c, TR_HTTP1_MAX_CODINGS - h->ncod);
+        if (k != 0)
+            h->any_coding = 1;
+        if (k < 0)
+            h->unknown = 1;
+        for (int i = 0; i < k; i++)
+            h->codings[h->ncod++] = c[i];
+    } else if (pass == 0 && ieq(name, nl, "content-type")) {
+        /* several Content-Type fields that disagree: no class */
+        int m = tr_media_classify((const char *)v, vl);
+        h->media = h->has_ct && h->media != m ? TR_MEDIA_ANY : m;
+        h->has_ct = 1;
     } else if (pass == 1 && ieq(name, nl, "transfer-encoding")) {
         /* transfer codings apply after content codings */
         while (tok_next(&t, &tp, &tn)) {
@@ -999,7 +820,7 @@ static int head_done(struct tr_http1dir *d)
     d->orig_chunked = d->frm == F_CHUNKED;
 
     int encoded = h.any_coding && d->frm != F_NONE;
-    int pass = !encoded || (d->o.allow_uninspected && (h.unknown || h.too_many));
+    int pass = !encoded || (d->o.allow_uninspected && h.unknown);
     if (!pass) {
         /* decode: rebuild without the framing fields */
         struct hinfo h2;
@@ -1012,6 +833,7 @@ static int head_done(struct tr_http1dir *d)
     }
     wipe(&d->hbuf);
     d->hline = 0;
+    d->bmedia = h.media;
     if (pass) {
         if (encoded)
             d->s.bodies_uninspected++;
@@ -1021,15 +843,15 @@ static int head_done(struct tr_http1dir *d)
         d->out_left = d->left;
     } else {
         d->outm = O_HOLD;
-        if (h.unknown || h.too_many) {
+        if (h.unknown) {
             rc = withhold_body(d, TR_H1W_UNKNOWN_CODING);
         } else {
-            /* decoding runs in reverse order of application */
-            d->nstg = h.ncod;
-            for (size_t i = 0; i < h.ncod; i++) {
-                memset(&d->stg[i], 0, sizeof d->stg[i]);
-                d->stg[i].coding = h.codings[h.ncod - 1 - i];
-            }
+            struct tr_bodydec_opts bo = {d->o.max_body, d->o.max_ratio};
+            d->ncod = h.ncod;
+            memcpy(d->cod, h.codings, h.ncod * sizeof *h.codings);
+            d->dec = tr_bodydec_new(d->cod, d->ncod, &bo);
+            if (!d->dec)
+                rc = TR_E_NOMEM;
         }
     }
     if (rc)
@@ -1059,6 +881,7 @@ static int close_output(struct tr_http1dir *d, int why)
     if (d->outm == O_HOLD || d->outm == O_CHUNK) {
         rc = withhold_body(d, why);
     } else if (d->outm == O_PASS && d->hdr_out) {
+        media(d, d->bmedia);
         if (d->ofrm == F_CL && d->out_left <= TR_HTTP1_MAX_PAD) {
             rc = out_fill(d, d->out_left);
         } else if (d->ofrm == F_CHUNKED) {
@@ -1066,8 +889,11 @@ static int close_output(struct tr_http1dir *d, int why)
                 rc = out_fill(d, d->left);
             if (!rc && (d->st == S_CHUNK_DATA || d->st == S_CHUNK_CRLF))
                 rc = outs(d, "\r\n");
+            if (!rc && d->st != S_TRAILERS)
+                rc = outs(d, "0\r\n");
+            media(d, TR_MEDIA_HEAD); /* the end of the trailer section */
             if (!rc)
-                rc = outs(d, d->st == S_TRAILERS ? "\r\n" : "0\r\n\r\n");
+                rc = outs(d, "\r\n");
         }
     }
     msg_reset(d);
@@ -1116,6 +942,7 @@ static int malformed(struct tr_http1dir *d, int encoded)
         encoded |= declares_coding(d->hbuf.data, d->hbuf.len);
         d->raw_emit = (!encoded && !d->distrust) || d->o.allow_uninspected;
         if (d->raw_emit) {
+            media(d, TR_MEDIA_ANY);
             d->s.bytes_raw += d->hbuf.len;
             rc = out(d, d->hbuf.data, d->hbuf.len);
         } else {
@@ -1155,6 +982,7 @@ static int raw_line(struct tr_http1dir *d, int complete)
     if (d->raw_emit && !d->o.allow_uninspected && d->raw_ls && declares_coding(p, n))
         d->raw_emit = 0; /* a message we missed declares a coding */
     if (d->raw_emit) {
+        media(d, TR_MEDIA_ANY);
         d->s.bytes_raw += n;
         rc = out(d, p, n);
     } else {
@@ -1176,6 +1004,7 @@ static void start_upgraded(struct tr_http1dir *d)
 {
     d->s.upgrades++;
     d->st = S_UPGRADED;
+    media(d, TR_MEDIA_ANY); /* not HTTP any more */
     if (d->upg != U_WS)
         return;
     d->s.upgrades_ws++;
@@ -1396,8 +1225,10 @@ static int push_bytes(struct tr_http1dir *d, const uint8_t *p, size_t n)
                     rc = malformed(d, 0);
                     continue;
                 }
-                if (d->outm == O_PASS)
+                if (d->outm == O_PASS) {
+                    media(d, d->bmedia); /* chunk-size lines count as body */
                     rc = out(d, d->lbuf.data, d->lbuf.len);
+                }
                 wipe(&d->lbuf);
                 d->left = sz;
                 d->st = sz ? S_CHUNK_DATA : S_TRAILERS;
@@ -1422,8 +1253,10 @@ static int push_bytes(struct tr_http1dir *d, const uint8_t *p, size_t n)
                 continue;
             }
             if (done) {
-                if (d->outm == O_PASS)
+                if (d->outm == O_PASS) {
+                    media(d, d->bmedia);
                     rc = outs(d, "\r\n");
+                }
                 wipe(&d->lbuf);
                 d->st = S_CHUNK_SIZE;
             }
@@ -1449,6 +1282,7 @@ static int push_bytes(struct tr_http1dir *d, const uint8_t *p, size_t n)
                     }
                 }
                 if (d->outm == O_PASS) {
+                    media(d, TR_MEDIA_HEAD);
                     rc = last ? outs(d, "\r\n") : out(d, ls, ll);
                     wipe(&d->hbuf);
                     d->hline = 0;
@@ -1515,7 +1349,14 @@ struct tr_http1dir *tr_http1dir_new(int client, tr_http1_emit_fn emit, void *ctx
     tr_buf_init(&d->dbuf, TR_HTTP1_MAX_HOLD);
     tr_buf_init(&d->ubuf, TR_HTTP1_MAX_UPGRADE_HOLD);
     d->st = S_START;
+    d->bmedia = d->media_cur = d->media_want = TR_MEDIA_ANY;
     return d;
+}
+
+void tr_http1dir_set_media_cb(struct tr_http1dir *d, tr_http1_media_fn fn, void *ctx)
+{
+    d->media_fn = fn;
+    d->media_ctx = ctx;
 }
 
 void tr_http1dir_peer(struct tr_http1dir *client, struct tr_http1dir *server)
@@ -1648,7 +1489,7 @@ void tr_http1dir_free(struct tr_http1dir *d)
         return;
     if (d->peer)
         d->peer->peer = NULL;
-    stages_free(d);
+    tr_bodydec_free(d->dec);
     tr_wsdir_free(d->ws);
     tr_buf_free(&d->hbuf);
     tr_buf_free(&d->lbuf);

@@ -42,6 +42,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/bodydec.h"
+
 /* Header section (start line + fields) and trailer section: beyond it the
  * message is malformed.  nginx's default is 8 KiB per line, 32 KiB total. */
 #define TR_HTTP1_MAX_HEADER     (64u * 1024u)
@@ -51,14 +53,14 @@
  * HTTP/1.1 message switches to chunked framing, an HTTP/1.0 one is
  * withheld. */
 #define TR_HTTP1_MAX_HOLD       (1u * 1024u * 1024u)
-/* Defaults of the options below. */
-#define TR_HTTP1_MAX_BODY_DEFAULT  (64u * 1024u * 1024u)
-#define TR_HTTP1_MAX_RATIO_DEFAULT 100u
-/* The ratio limit applies once this much was decoded: small, very
- * repetitive bodies legitimately compress better than 100:1. */
-#define TR_HTTP1_RATIO_FLOOR    (1u * 1024u * 1024u)
-/* Stacked codings decoded (Content-Encoding + Transfer-Encoding). */
-#define TR_HTTP1_MAX_CODINGS    4u
+/* Decoding bounds (proto/bodydec): defaults of the options below, the
+ * decoded size past which the ratio applies, stacked codings decoded
+ * (Content-Encoding + Transfer-Encoding), zstd window. */
+#define TR_HTTP1_MAX_BODY_DEFAULT  TR_BODYDEC_MAX_BODY_DEFAULT
+#define TR_HTTP1_MAX_RATIO_DEFAULT TR_BODYDEC_MAX_RATIO_DEFAULT
+#define TR_HTTP1_RATIO_FLOOR    TR_BODYDEC_RATIO_FLOOR
+#define TR_HTTP1_MAX_CODINGS    TR_BODYDEC_MAX_CODINGS
+#define TR_HTTP1_ZSTD_WINDOW_LOG TR_BODYDEC_ZSTD_WINDOW_LOG
 /* Requests awaiting their response (pipelining). */
 #define TR_HTTP1_MAX_PIPELINE   64u
 /* Client bytes held while the answer to an Upgrade / CONNECT is unknown. */
@@ -66,8 +68,6 @@
 /* After a gap inside a Content-Length body, the rest of the output body is
  * filled with '*' so the output stays framed - up to this many bytes. */
 #define TR_HTTP1_MAX_PAD        (16u * 1024u * 1024u)
-/* zstd window accepted (2^23 = 8 MiB, what browsers accept). */
-#define TR_HTTP1_ZSTD_WINDOW_LOG 23
 
 struct tr_http1dir;
 
@@ -81,8 +81,13 @@ struct tr_http1_opts {
  * TR_E_* code that push/finish then return. */
 typedef int (*tr_http1_emit_fn)(void *ctx, const uint8_t *p, size_t n);
 
+/* The codings of proto/bodydec, same values. */
 enum tr_http1_coding {
-    TR_H1C_GZIP, TR_H1C_DEFLATE, TR_H1C_BR, TR_H1C_ZSTD, TR_H1C_N
+    TR_H1C_GZIP = TR_CODING_GZIP,
+    TR_H1C_DEFLATE = TR_CODING_DEFLATE,
+    TR_H1C_BR = TR_CODING_BR,
+    TR_H1C_ZSTD = TR_CODING_ZSTD,
+    TR_H1C_N = TR_CODING_N
 };
 
 enum tr_http1_why {
@@ -139,6 +144,25 @@ void tr_http1dir_gap(struct tr_http1dir *d);
  * error. */
 int tr_http1dir_finish(struct tr_http1dir *d);
 void tr_http1dir_stats(const struct tr_http1dir *d, struct tr_http1_stats *st);
+
+/* Media context of the emitted bytes, for body-scoped redaction rules
+ * (enum tr_media in redact/redact.h, tr_redactor_set_media()).  fn is called
+ * with the new value immediately before the first byte emitted under it,
+ * only when it differs from the last value reported (initially
+ * TR_MEDIA_ANY, not reported):
+ *   TR_MEDIA_HEAD   start line + header section, and a trailer section
+ *                   (including the empty line that ends it);
+ *   body class      body bytes, as tr_media_classify(Content-Type) (no
+ *                   Content-Type: TR_MEDIA_ANY); for a chunked body the
+ *                   chunk-size lines, chunk CRLFs and the last-chunk line
+ *                   count as body too; so do the '*' fill and framing that
+ *                   close a body after a gap;
+ *   TR_MEDIA_ANY    bytes passed unparsed (malformed message, lost
+ *                   framing), after an upgrade (WebSocket frames, tunnels).
+ * Empty lines between messages keep the current value.  Set it before the
+ * first push; fn NULL removes it.  fn must not call back into d. */
+typedef void (*tr_http1_media_fn)(void *ctx, int media);
+void tr_http1dir_set_media_cb(struct tr_http1dir *d, tr_http1_media_fn fn, void *ctx);
 /* Stats of the WebSocket module after an upgrade (see ws.h).  Returns 1,
  * or 0 (st zeroed) when the direction has no WebSocket state. */
 struct tr_ws_stats;

@@ -40,7 +40,13 @@ int tr_media_classify(const char *v, size_t n)
     const char *t = v + a;
     size_t tn = b - a;
     const char *slash = memchr(t, '/', tn);
-    if (!tn || !slash)
+    if (!tn || !slash || slash == t)
+        return TR_MEDIA_ANY;
+    /* only parameters may follow: "a/b, c/d" (two types) or "a/b junk" is
+     * not a media type we can vouch for */
+    while (b < n && (v[b] == ' ' || v[b] == '\t'))
+        b++;
+    if (b < n && v[b] != ';')
         return TR_MEDIA_ANY;
     size_t mn = (size_t)(slash - t);
     const char *sub = slash + 1;

@@ -9,6 +9,7 @@
 #include "tls/tlscrypt.h"
 #include "proto/h2.h"
 #include "proto/http1.h"
+#include "proto/media.h"
 
 #include <mbedtls/platform_util.h>
 #include <stdio.h>
@@ -42,6 +43,8 @@ struct dirst {
     struct tr_h2dir *h2;
     struct tr_http1dir *h1; /* HTTP/1.x: bodies decoded, framing kept valid */
     int last_nl;            /* the last byte given to the redactor was '\n' */
+    uint64_t wire_off;      /* HTTP/2: bytes of rewritten frames emitted */
+    uint64_t view_off[2];   /* HTTP/2 view: header text, body bytes */
     struct rctx {
         struct tr_sessions *S;
         struct sess *s;
@@ -151,6 +154,10 @@ const struct tr_sessions_totals *tr_sessions_totals(const struct tr_sessions *s)
 static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
 static void clear_push(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
 static int h2_emit(void *ctx, const uint8_t *p, size_t n);
+static int h2_wire(void *ctx, const uint8_t *p, size_t n);
+static int h2_headers(void *ctx, uint32_t sid, int type, int withheld, const uint8_t *text, size_t n);
+static int h2_body(void *ctx, uint32_t sid, const uint8_t *data, size_t n, int withheld, int end);
+static void h1_media(void *ctx, int media);
 static void clear_data_dec(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
 
 static double tv_diff(struct timeval a, struct timeval b)
@@ -557,9 +564,12 @@ static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uin
             d->rc.S = S;
             d->rc.s = s;
             d->rc.dir = dir;
-            d->h2 = tr_h2dir_new(client, S->opts.rules, &S->opts.ropts, h2_emit, &d->rc);
-            if (d->h2 && S->opts.allow_uninspected)
-                tr_h2dir_allow_uninspected(d->h2, 1);
+            d->h2 = tr_h2dir_new(client, S->opts.rules, &S->opts.ropts, h2_wire, &d->rc);
+            if (d->h2) {
+                tr_h2dir_allow_uninspected(d->h2, S->opts.allow_uninspected);
+                tr_h2dir_set_headers_cb(d->h2, h2_headers, &d->rc);
+                tr_h2dir_set_body_cb(d->h2, h2_body, &d->rc);
+            }
         } else if (client && (tr_http1_looks_like(p, n, 1) || !strcmp(s->hf.alpn, "http/1.1"))) {
             /* HTTP/1.x: both directions get a parser, paired so the server
              * side knows the request methods (HEAD, CONNECT, Upgrade) */
@@ -578,6 +588,11 @@ static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uin
             }
             if (d->h1 && sd->h1)
                 tr_http1dir_peer(d->h1, sd->h1);
+            /* body-scoped rules follow each message's Content-Type */
+            if (d->h1)
+                tr_http1dir_set_media_cb(d->h1, h1_media, &d->rc);
+            if (sd->h1)
+                tr_http1dir_set_media_cb(sd->h1, h1_media, &sd->rc);
         }
     }
     if (d->h1) {
@@ -606,6 +621,76 @@ static int h2_emit(void *ctx, const uint8_t *p, size_t n)
     struct rctx *r = ctx;
     clear_push(r->S, r->s, r->dir, p, n);
     return 0;
+}
+
+/* HTTP/2: the rewritten frames are final (header blocks and bodies were
+ * redacted by proto/h2); they are for the pcap and stream exports only. */
+static int h2_wire(void *ctx, const uint8_t *p, size_t n)
+{
+    struct rctx *r = ctx;
+    struct dirst *d = &r->s->d[r->dir];
+    struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = n, .data = p, .offset = d->wire_off,
+                       .decrypted = d->dec_started, .view = TR_VIEW_WIRE};
+    d->wire_off += n;
+    emit(r->S, r->s, &ev, r->dir, d->ts);
+    return 0;
+}
+
+/* HTTP/2 decoded view for transcripts: one header block as text lines. */
+static int h2_headers(void *ctx, uint32_t sid, int type, int withheld, const uint8_t *text, size_t n)
+{
+    struct rctx *r = ctx;
+    struct dirst *d = &r->s->d[r->dir];
+    (void)withheld; /* the text then says x-tlsredact-withheld */
+    struct tr_ev ev = {.type = TR_EV_DATA, .title = type == 5 ? "push_promise" : "headers", .len = n,
+                       .data = text, .offset = d->view_off[0], .decrypted = d->dec_started,
+                       .view = TR_VIEW_TEXT, .stream = sid};
+    d->view_off[0] += n;
+    emit(r->S, r->s, &ev, r->dir, d->ts);
+    return 0;
+}
+
+/* HTTP/2 decoded view: body bytes of a stream (decoded, redacted), or a
+ * withheld span. */
+static int h2_body(void *ctx, uint32_t sid, const uint8_t *data, size_t n, int withheld, int end)
+{
+    struct rctx *r = ctx;
+    struct dirst *d = &r->s->d[r->dir];
+    (void)end;
+    if (!n)
+        return 0;
+    struct tr_ev ev = {.type = TR_EV_DATA, .title = "body", .len = n, .data = withheld ? NULL : data,
+                       .offset = d->view_off[1], .decrypted = d->dec_started, .view = TR_VIEW_TEXT,
+                       .stream = sid, .withheld = withheld};
+    d->view_off[1] += n;
+    emit(r->S, r->s, &ev, r->dir, d->ts);
+    return 0;
+}
+
+/* The direction's redactor, made on first use: in HTTP/1.x, drop and limit
+ * spans keep their length so Content-Length and frame lengths stay right. */
+static struct tr_redactor *dir_red(struct tr_sessions *S, struct sess *s, int dir)
+{
+    struct dirst *d = &s->d[dir];
+    if (!d->red) {
+        d->rc.S = S;
+        d->rc.s = s;
+        d->rc.dir = dir;
+        struct tr_redact_opts o = S->opts.ropts;
+        o.keep_length = d->h1 != NULL;
+        d->red = tr_redactor_new(S->opts.rules, &o, red_emit, &d->rc);
+    }
+    return d->red;
+}
+
+/* HTTP/1.x: the next bytes are a header section, a body of some media
+ * type, or unparsed (body-scoped rules, redact.h). */
+static void h1_media(void *ctx, int media)
+{
+    struct rctx *r = ctx;
+    struct tr_redactor *red = dir_red(r->S, r->s, r->dir);
+    if (red)
+        tr_redactor_set_media(red, media);
 }
 
 /* Matches and bytes of rule i in one direction: byte stream and HTTP/2
@@ -639,13 +724,7 @@ static void clear_push(struct tr_sessions *S, struct sess *s, int dir, const uin
     }
     if (n)
         d->last_nl = p[n - 1] == '\n';
-    if (!d->red) {
-        d->rc.S = S;
-        d->rc.s = s;
-        d->rc.dir = dir;
-        d->red = tr_redactor_new(S->opts.rules, &S->opts.ropts, red_emit, &d->rc);
-    }
-    if (!d->red || tr_redactor_push(d->red, p, n) != 0) {
+    if (!dir_red(S, s, dir) || tr_redactor_push(d->red, p, n) != 0) {
         /* fail closed: without a working redactor nothing is shown */
         struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = n, .withheld = 2};
         emit(S, s, &ev, dir, d->ts);
@@ -1267,6 +1346,11 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s, const struct
         h2.bytes_withheld += hs.bytes_withheld;
         h2.encoded_bodies += hs.encoded_bodies;
         h2.data_withheld += hs.data_withheld;
+        h2.bodies_decoded += hs.bodies_decoded;
+        h2.bytes_decoded += hs.bytes_decoded;
+        h2.streams_evicted += hs.streams_evicted;
+        for (int w = 0; w < TR_H1W_N; w++)
+            h2.bodies_withheld[w] += hs.bodies_withheld[w];
         h2.lost |= hs.lost;
     }
     S->tot.redacted_bytes += sum->masked;
@@ -1279,10 +1363,26 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s, const struct
     if (any_h2) {
         tr_fields_add(&S->fb, 1, "http2", "%llu header blocks decoded (%llu fields) and redacted",
                       (unsigned long long)h2.header_blocks, (unsigned long long)h2.header_fields);
-        if (h2.encoded_bodies)
-            tr_fields_add(&S->fb, 1, "http2-encoded-bodies", "%llu streams with a content-encoding: %llu body bytes "
-                          "withheld (HTTP/2 body decoding is not done yet): fail closed",
-                          (unsigned long long)h2.encoded_bodies, (unsigned long long)h2.data_withheld);
+        if (h2.bodies_decoded || h2.bytes_decoded)
+            tr_fields_add(&S->fb, 1, "http2-bodies", "%llu content-encoded bodies decoded (%llu bytes) and redacted",
+                          (unsigned long long)h2.bodies_decoded, (unsigned long long)h2.bytes_decoded);
+        uint64_t nwh = 0;
+        char why[160] = "";
+        size_t wl = 0;
+        for (int w = 0; w < TR_H1W_N; w++) {
+            nwh += h2.bodies_withheld[w];
+            if (h2.bodies_withheld[w] && wl < sizeof why)
+                wl += (size_t)snprintf(why + wl, sizeof why - wl, "%s%llu %s", wl ? ", " : "",
+                                       (unsigned long long)h2.bodies_withheld[w], tr_http1_why_name(w));
+        }
+        if (nwh || h2.data_withheld || h2.streams_evicted)
+            tr_fields_add(&S->fb, 1, "http2-bodies-withheld", "%llu bodies (%s), %llu DATA bytes withheld "
+                          "uninspected%s: fail closed", (unsigned long long)nwh, nwh ? why : "none",
+                          (unsigned long long)h2.data_withheld,
+                          h2.streams_evicted ? " (streams closed early: too many at once)" : "");
+        if (h2.encoded_bodies && S->opts.allow_uninspected)
+            tr_fields_add(&S->fb, 1, "http2-uninspected", "%llu bodies with an unknown content-encoding passed "
+                          "as they are (--allow-uninspected)", (unsigned long long)h2.encoded_bodies);
         if (h2.blocks_withheld || h2.hpack_errors || h2.protocol_errors || h2.lost)
             tr_fields_add(&S->fb, 1, "http2-withheld", "%llu header blocks and %llu bytes withheld uninspected "
                           "(%llu HPACK errors, %llu framing errors%s): fail closed",

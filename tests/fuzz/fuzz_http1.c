@@ -3,8 +3,10 @@
  * (bit 1), a gap in the middle (bit 2) and a piece size (bits 3-7); the rest
  * is the direction's cleartext.  A server direction is paired with a client
  * that sent HEAD, GET and a WebSocket Upgrade.  The input is pushed whole
- * and in pieces: the outputs must be identical, and the byte count in the
- * stats must match what was emitted. */
+ * and in pieces: the outputs must be identical, so must the media context
+ * reports (where in the output each one falls), and the byte count in the
+ * stats must match what was emitted.  A media report that repeats the last
+ * value, or that no byte follows, is a bug. */
 #include "proto/http1.h"
 
 #include <stdlib.h>
@@ -15,8 +17,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #include "sink.h"
 
+/* Media reports: a hash of (output offset, media) pairs. */
+struct media_log {
+    const struct sink *out;
+    uint64_t h;
+    size_t n, last_off;
+    int last;
+};
+
+static void on_media(void *ctx, int media)
+{
+    struct media_log *m = ctx;
+    if (media == m->last || (m->n && m->out->len == m->last_off))
+        abort();
+    m->h = (m->h ^ (uint64_t)m->out->len) * 1099511628211u;
+    m->h = (m->h ^ (uint64_t)media) * 1099511628211u;
+    m->n++;
+    m->last = media;
+    m->last_off = m->out->len;
+}
+
 static void run(const uint8_t *data, size_t size, int flags, size_t piece, struct sink *s,
-                struct tr_http1_stats *st)
+                struct tr_http1_stats *st, struct media_log *ml)
 {
     struct tr_http1_opts o = {flags & 2, 1u << 20, 0};
     struct sink cs = {0};
@@ -25,6 +47,8 @@ static void run(const uint8_t *data, size_t size, int flags, size_t piece, struc
     struct tr_http1dir *c = NULL;
     if (!d)
         abort();
+    ml->out = s;
+    tr_http1dir_set_media_cb(d, on_media, ml);
     if (!client) {
         /* a paired client that asked HEAD, GET, then an Upgrade */
         static const char req[] = "HEAD / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n"
@@ -46,6 +70,9 @@ static void run(const uint8_t *data, size_t size, int flags, size_t piece, struc
     }
     if (tr_http1dir_finish(d))
         abort();
+    /* the last report was followed by bytes too */
+    if (ml->n && s->len == ml->last_off)
+        abort();
     tr_http1dir_stats(d, st);
     tr_http1dir_free(d);
     if (c) {
@@ -66,9 +93,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size--;
     struct sink a = {0}, b = {0};
     struct tr_http1_stats sa, sb;
-    run(data, size, flags, size ? size : 1, &a, &sa);
-    run(data, size, flags, piece, &b, &sb);
+    struct media_log ma = {0}, mb = {0};
+    run(data, size, flags, size ? size : 1, &a, &sa, &ma);
+    run(data, size, flags, piece, &b, &sb, &mb);
     if (a.len != b.len || (a.len && memcmp(a.p, b.p, a.len)))
+        abort();
+    if (ma.n != mb.n || ma.h != mb.h)
         abort();
     if (sa.bytes_out != a.len)
         abort();

@@ -93,8 +93,12 @@ add("03-query.txt",
     req("GET", "/maps/api/geocode/json?address=Main+St&key=%s&access_token=%s&api_key=%s&page=2" % (gkey, tok, apikey),
         [("Host", "maps.example.com"), ("Proxy-Authorization", "Basic " + basic), ("Accept", "*/*")]) +
     resp("200 OK", [("Content-Type", "application/json")], '{"results":[],"status":"ZERO_RESULTS","page":2}'),
-    [("google-api-key", gkey), ("query-access_token", tok), ("query-api_key", apikey), ("proxy-basic", basic)],
-    ["GET /maps/api/geocode/json?address=Main+St&key=", "&page=2 HTTP/1.1", "Proxy-Authorization: Basic ", '"status":"ZERO_RESULTS"'])
+    # the samples are redacted as streams nobody placed (TR_MEDIA_ANY), where
+    # body-scoped rules apply too: address= is a form field name
+    # (14-http-body.rules) even in a request line
+    [("google-api-key", gkey), ("query-access_token", tok), ("query-api_key", apikey), ("proxy-basic", basic),
+     ("query-address", "Main+St")],
+    ["GET /maps/api/geocode/json?address=", "&key=", "&page=2 HTTP/1.1", "Proxy-Authorization: Basic ", '"status":"ZERO_RESULTS"'])
 
 # 4. cloud config JSON: AWS, GitHub, GitLab, Slack, Stripe, generic
 akid = "AKIA" + rs(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
@@ -130,12 +134,12 @@ mail = "jane.doe+" + rs(5, "abcdefghij") + "@example.org"
 add("05-payment.txt",
     req("POST", "/api/checkout", [("Host", "pay.example.com"), ("Content-Type", "application/json")],
         '{"order":"%s","ref":"%s","card":{"number":"%s","exp":"12/29"},"backup_card":"%s","amex":"%s",'
-        '"iban":"%s","iban_print":"%s","ssn":"%s","email":"%s","phone":"+1-202-555-0143","ts":1700000000000}'
+        '"iban":"%s","iban_print":"%s","ssn":"%s","email":"%s","phone":"+1-202-555-0143","hotline":"+1-202-555-0199","ts":1700000000000}'
         % (order1, order2, visa, mcs, amexd, ib, ibs, ssn, mail)) +
     resp("201 Created", [("Content-Type", "application/json")], '{"status":"accepted","order":"%s"}' % order1),
     [("card-visa", visa), ("card-mc-spaced", mcs), ("card-amex-dashed", amexd), ("iban", ib), ("iban-spaced", ibs),
-     ("ssn", ssn), ("email", mail)],
-    [order1, order2, "+1-202-555-0143", "1700000000000", '"exp":"12/29"', "POST /api/checkout HTTP/1.1", '"status":"accepted"'])
+     ("ssn", ssn), ("email", mail), ("json-phone", "+1-202-555-0143")],
+    [order1, order2, "+1-202-555-0199", "1700000000000", '"exp":"12/29"', "POST /api/checkout HTTP/1.1", '"status":"accepted"'])
 
 # 6. SAML POST binding + XML credentials
 saml = base64.b64encode(("<samlp:Response>" + rs(600) + "</samlp:Response>").encode()).decode()
@@ -182,6 +186,33 @@ add("09-pipeline.txt",
     resp("200 OK", [("content-type", "text/plain")], "item"),
     [("cookie-1", c1), ("cookie-2", c2)],
     ["GET /item/0 HTTP/1.1", "GET /item/3 HTTP/1.1", "host: a.example.com", "cookie: "])
+
+# 10. body fields by name (14-http-body.rules): nested form names, password
+# change, personal JSON members, SOAP with CDATA and ISO 20022 address
+# elements, credentials in a non-standard header; user names and
+# look-alike names are kept
+npw, cpw, ccv = "Nw" + rs(10), rs(12), "%03d" % rnd.randrange(1000)
+fwd = base64.b64encode(b"svc:" + rs(12).encode()).decode()
+fn, ln, ph, street, dob = "Jane", "O'Hara", "+44 20 7946 0" + rs(3, "0123456789"), "221B Baker St", "1984-06-0" + rs(1, "123456789")
+cdpw = "x]" + rs(10)
+add("10-body-fields.txt",
+    req("POST", "/account/password", [("Host", "shop.example.com"), ("Content-Type", "application/x-www-form-urlencoded"),
+        ("X-Forwarded-Authorization", "Basic " + fwd)],
+        "user%%5Blogin%%5D=alice&user%%5Bcurrent_password%%5D=%s&user%%5Bpassword%%5D=%s&user%%5Bpassword_confirmation%%5D=%s"
+        "&card_cvv=%s&card_type=visa&commit=Save" % (cpw, npw, npw, ccv)) +
+    req("PUT", "/api/v1/me", [("Host", "api.example.com"), ("Content-Type", "application/json; charset=utf-8")],
+        '{"username":"alice","firstName":"%s","lastName":"%s","phone":"%s","phoneType":"mobile","email_verified":true,'
+        '"address":{"street":"%s","city":"London"},"dateOfBirth":"%s","name":"wishlist"}' % (fn, ln, ph, street, dob)) +
+    req("POST", "/ws/Pay", [("Host", "soap.example.com"), ("Content-Type", "application/soap+xml; charset=utf-8")],
+        '<soap:Envelope><soap:Header><wsse:Security><wsse:UsernameToken><wsse:Username>svc-pay</wsse:Username>'
+        '<wsse:Password><![CDATA[%s]]></wsse:Password></wsse:UsernameToken></wsse:Security></soap:Header>'
+        '<soap:Body><Cdtr><Nm>ACME Ltd</Nm><PstlAdr><AdrLine>%s</AdrLine></PstlAdr></Cdtr></soap:Body></soap:Envelope>' % (cdpw, street)),
+    [("x-forwarded-authorization", fwd), ("form-current_password", cpw), ("form-nested-password", npw),
+     ("form-card_cvv", "cvv=" + ccv), ("json-firstName", '"' + fn + '"'), ("json-lastName", ln), ("json-phone", ph),
+     ("json-street", street), ("json-dateOfBirth", dob), ("xml-cdata-password", cdpw)],
+    ["user%5Blogin%5D=alice", "&card_type=visa&commit=Save", '"username":"alice"', '"phoneType":"mobile","email_verified":true',
+     '"city":"London"', '"name":"wishlist"', "<wsse:Username>svc-pay</wsse:Username>", "<![CDATA[", "]]></wsse:Password>",
+     "<Nm>ACME Ltd</Nm>", "X-Forwarded-Authorization: Basic ", "PUT /api/v1/me HTTP/1.1"])
 
 def esc(s): return s.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
 for name, text in samples:

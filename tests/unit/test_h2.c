@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
@@ -471,38 +472,171 @@ static void test_server_response(void)
     sb_free(&o);
 }
 
-/* A content-encoded body cannot be inspected: its DATA is withheld ('*' of
- * the same length), the content-encoding field renamed, other streams pass. */
-static void test_encoded_body_withheld(void)
+/* gzip of s (zlib's gzip wrapper). */
+static size_t gz(const char *s, size_t n, uint8_t *out, size_t cap)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        abort();
+    z.next_in = (Bytef *)(uintptr_t)s;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+        abort();
+    size_t k = z.total_out;
+    deflateEnd(&z);
+    return k;
+}
+
+/* DATA payloads of stream sid in an output frame sequence (server side). */
+static void data_of(const uint8_t *p, size_t n, uint32_t sid, struct sb *out)
+{
+    for (size_t i = 0; i + 9 <= n;) {
+        size_t len = ((size_t)p[i] << 16) | ((size_t)p[i + 1] << 8) | p[i + 2];
+        uint32_t s = ((uint32_t)p[i + 5] << 24) | ((uint32_t)p[i + 6] << 16) | ((uint32_t)p[i + 7] << 8) | p[i + 8];
+        if (len > n - i - 9)
+            break;
+        if (p[i + 3] == 0 && s == sid)
+            sb_put(out, p + i + 9, len);
+        i += 9 + len;
+    }
+}
+
+static void put_data_n(struct sb *b, uint32_t sid, const uint8_t *p, size_t n, int end_stream)
+{
+    frame_hdr(b, n, 0, end_stream ? 1 : 0, sid);
+    sb_put(b, p, n);
+}
+
+/* Content-encoded bodies: gzip is decoded per stream (split over DATA
+ * frames), redacted, and written with content-encoding and content-length
+ * removed; an unknown coding is withheld and said in the header block;
+ * corrupt data is withheld from where it fails, said in a trailer block. */
+static void test_encoded_bodies(void)
 {
     struct sb in = {0}, o = {0};
     nghttp2_hd_deflater *def;
     if (nghttp2_hd_deflate_new(&def, 4096))
         abort();
     put_settings(&in);
-    const struct hf h1[] = {{":status", "200"}, {"content-encoding", "gzip"}, {"content-length", "20"}};
-    const struct hf h3[] = {{":status", "200"}, {"content-encoding", "identity"}};
-    put_headers(&in, def, 1, h1, 3, 0, 0, 0);
-    put_headers(&in, def, 3, h3, 2, 0, 0, 0);
-    put_data(&in, 1, "\x1f\x8bpassword=hunter2xyz", 1);
-    put_data(&in, 3, "plain body", 1);
+    const char body[] = "{\"user\":\"alice\",\"password\":\"hunter2xyz\",\"note\":\"decoded ok\"}";
+    uint8_t z[512];
+    size_t zn = gz(body, sizeof body - 1, z, sizeof z);
+    const struct hf h1[] = {{":status", "200"}, {"content-type", "application/json"},
+                            {"content-encoding", "gzip"}, {"content-length", "99"}};
+    const struct hf h3[] = {{":status", "200"}, {"content-encoding", "compress"}, {"content-length", "20"}};
+    const struct hf h5[] = {{":status", "200"}, {"content-encoding", "gzip"}};
+    const struct hf h7[] = {{":status", "200"}, {"content-encoding", "identity"}};
+    put_headers(&in, def, 1, h1, 4, 0, 0, 0);
+    put_headers(&in, def, 3, h3, 3, 0, 0, 0);
+    put_headers(&in, def, 5, h5, 2, 0, 0, 0);
+    put_headers(&in, def, 7, h7, 2, 0, 0, 0);
+    put_data_n(&in, 1, z, 10, 0); /* split across frames, interleaved */
+    put_data(&in, 3, "\x1f\x9dpassword=hunter2xyz", 1);
+    put_data(&in, 5, "\x1f\x8b\x08\x00garbage-hunter2xyz", 1);
+    put_data_n(&in, 1, z + 10, zn - 10, 1);
+    put_data(&in, 7, "plain body", 1);
     nghttp2_hd_deflate_del(def);
     struct tr_h2_stats st;
     run(&in, 0, 0, 0, &o, &st);
     struct parsed r;
     parse_out(o.p, o.len, 0, &r);
     TT_CHECK(r.ok);
+    TT_CHECK(no_secret(&o));
     TT_CHECK(!has(&r.hdrs, "content-encoding: gzip"));
-    TT_CHECK(has(&r.hdrs, "x-tlsredact-withheld: encoded-body\n"));
+    TT_CHECK(!has(&r.hdrs, "content-encoding: compress"));
+    TT_CHECK(!has(&r.hdrs, "content-length"));
+    TT_CHECK(has(&r.hdrs, "x-tlsredact-withheld: unknown-coding\n"));
+    TT_CHECK(has(&r.hdrs, "x-tlsredact-withheld: decode-error\n"));
     TT_CHECK(has(&r.hdrs, "content-encoding: identity\n"));
+    TT_CHECK(has(&r.data, "{\"user\":\"alice\",\"password\":\"**********\",\"note\":\"decoded ok\"}"));
     TT_CHECK(has(&r.data, "plain body"));
-    TT_CHECK(!has(&r.data, "hunter2xyz"));
-    TT_CHECK(has(&r.data, "*********************"));
+    TT_CHECK(!has(&o, "garbage"));
     TT_EQ_INT(st.encoded_bodies, 1);
-    TT_EQ_INT(st.data_withheld, strlen("\x1f\x8bpassword=hunter2xyz"));
+    TT_EQ_INT(st.bodies_decoded, 1);
+    TT_EQ_INT(st.bytes_decoded, sizeof body - 1);
+    TT_EQ_INT(st.bodies_withheld[TR_H1W_UNKNOWN_CODING], 1);
+    TT_EQ_INT(st.bodies_withheld[TR_H1W_DECODE_ERROR], 1);
     parsed_free(&r);
     sb_free(&in);
     sb_free(&o);
+}
+
+/* Body-scoped rules follow the stream's content-type; a drop rule shortens
+ * the body and the output stays framed (DATA is re-framed); the output does
+ * not depend on how DATA was cut. */
+static void test_body_scope_and_drop(void)
+{
+    char pbuf[64];
+    snprintf(pbuf, sizeof pbuf, "/tmp/test_h2_scope.%ld.rules", (long)getpid());
+    const char *path = pbuf;
+    FILE *f = fopen(path, "w");
+    TT_CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs("rule t-json\nscope body:json\npattern \"name\":\"(?<secret>[^\"]{1,64})\"\nkeywords name\n"
+          "match \"name\":\"bob\"\n"
+          "rule t-drop\npattern DROP-[a-z]{1,32}\nkeywords DROP-\naction drop\nmatch DROP-abc\n",
+          f);
+    fclose(f);
+    struct tr_ruleset *rs = NULL;
+    char err[256];
+    TT_EQ_INT(tr_rules_load(&rs, &path, 1, err, sizeof err), 0);
+    remove(path);
+    if (!rs)
+        return;
+    struct sb in = {0};
+    nghttp2_hd_deflater *def;
+    if (nghttp2_hd_deflate_new(&def, 4096))
+        abort();
+    put_settings(&in);
+    const struct hf hj[] = {{":status", "200"}, {"content-type", "application/json; charset=utf-8"},
+                            {"content-length", "40"}};
+    const struct hf ht[] = {{":status", "200"}, {"content-type", "text/plain"}};
+    put_headers(&in, def, 1, hj, 3, 0, 0, 0);
+    put_headers(&in, def, 3, ht, 2, 0, 0, 0);
+    put_data(&in, 1, "{\"name\":\"bo", 0);
+    put_data(&in, 3, "\"name\":\"carol\" DROP-", 0);
+    put_data(&in, 1, "b\",\"x\":\"DROP-secret\"}", 1);
+    put_data(&in, 3, "zzz end", 1);
+    nghttp2_hd_deflate_del(def);
+    struct sb o[3] = {{0}};
+    for (int v = 0; v < 3; v++) {
+        struct tr_h2dir *d = tr_h2dir_new(0, rs, NULL, sink, &o[v]);
+        size_t piece = v == 0 ? in.len : v == 1 ? 1 : 7;
+        for (size_t i = 0; i < in.len; i += piece)
+            TT_EQ_INT(tr_h2dir_push(d, in.p + i, in.len - i < piece ? in.len - i : piece), 0);
+        TT_EQ_INT(tr_h2dir_finish(d), 0);
+        if (v == 0) {
+            struct tr_redact_stats rst;
+            tr_h2dir_redact_stats(d, &rst);
+            TT_EQ_INT(rst.bytes_withheld_drop, strlen("DROP-secret") + strlen("DROP-zzz"));
+            TT_EQ_INT(tr_h2dir_rule_matches(d, 0), 1);
+            TT_EQ_INT(tr_h2dir_rule_matches(d, 1), 2);
+        }
+        tr_h2dir_free(d);
+    }
+    TT_CHECK(o[0].len == o[1].len && !memcmp(o[0].p, o[1].p, o[0].len));
+    TT_CHECK(o[0].len == o[2].len && !memcmp(o[0].p, o[2].p, o[0].len));
+    struct parsed r;
+    parse_out(o[0].p, o[0].len, 0, &r);
+    TT_CHECK(r.ok);
+    TT_CHECK(!has(&r.hdrs, "content-length")); /* a drop rule exists */
+    struct sb s1 = {0}, s3 = {0};
+    data_of(o[0].p, o[0].len, 1, &s1);
+    data_of(o[0].p, o[0].len, 3, &s3);
+    TT_CHECK(s1.len == strlen("{\"name\":\"***\",\"x\":\"\"}") && has(&s1, "{\"name\":\"***\",\"x\":\"\"}"));
+    TT_CHECK(s3.len == strlen("\"name\":\"carol\"  end") && has(&s3, "\"name\":\"carol\"  end"));
+    sb_free(&s1);
+    sb_free(&s3);
+    TT_CHECK(!has(&o[0], "DROP-"));
+    parsed_free(&r);
+    for (int v = 0; v < 3; v++)
+        sb_free(&o[v]);
+    sb_free(&in);
+    tr_rules_free(rs);
 }
 
 /* A block that outgrows one frame is written as HEADERS + CONTINUATION. */
@@ -599,7 +733,10 @@ static void test_hpack_garbage(void)
     TT_EQ_INT(r.blocks, 3);
     TT_CHECK(has(&r.hdrs, "x-tlsredact-withheld: *\n--\nx-tlsredact-withheld: *\n--\n"
                           "x-tlsredact-withheld: *\n--\n"));
-    TT_CHECK(has(&r.data, "plain data"));
+    /* its codings are unknown: the body of a withheld block is withheld */
+    TT_CHECK(!has(&r.data, "plain data"));
+    TT_EQ_INT(st.data_withheld, strlen("plain data"));
+    TT_EQ_INT(st.bodies_withheld[TR_H1W_MALFORMED], 3);
     TT_CHECK(no_secret(&o));
     TT_CHECK(!has(&o, "authorization"));
     TT_EQ_INT(st.hpack_errors, 1);
@@ -618,7 +755,7 @@ static void test_protocol_errors(void)
     for (int c = 0; c < 5; c++) {
         struct sb in = {0}, o = {0};
         sb_put(&in, PREFACE, 24);
-        put_data(&in, 1, "body", 0);
+        put_settings(&in);
         size_t good = in.len;
         switch (c) {
         case 0: /* HEADERS interrupted by DATA */
@@ -871,7 +1008,6 @@ static void test_no_rules(void)
 
 int main(void)
 {
-    TT_RUN(test_encoded_body_withheld);
     const char *root = getenv("TR_ROOT");
     char path[512];
     snprintf(path, sizeof path, "%s/rules", root ? root : ".");
@@ -882,6 +1018,8 @@ int main(void)
         return 1;
     }
     TT_RUN(test_request_redacted);
+    TT_RUN(test_encoded_bodies);
+    TT_RUN(test_body_scope_and_drop);
     TT_RUN(test_rule_counts);
     TT_RUN(test_continuation_padding_priority);
     TT_RUN(test_split_invariance);

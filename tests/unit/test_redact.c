@@ -124,6 +124,23 @@ static void test_parser_errors(void)
         {"rule a\npattern x\nscope header:x\n", ":3: scope must come before the pattern"},
         {"rule a\nscope header:x\nscope query:y\npattern x\n", ":3: second scope"},
         {"rule a\nscope query:x\npattern (\n", ":3: bad pattern at offset"},
+        {"rule a\nscope body:\npattern x\n", "t.rules:2: bad scope"},
+        {"rule a\nscope body\npattern x\n", "t.rules:2: bad scope"},
+        {"rule a\nscope body:yaml\npattern x\n", "t.rules:2: bad body scope 'yaml'"},
+        {"rule a\nscope body:JSON\npattern x\n", "t.rules:2: bad body scope 'JSON'"},
+        {"rule a\nscope body:json,,x\npattern x\n", "t.rules:2: bad body scope ''"},
+        {"rule a\nscope body:json,yaml\npattern x\n", "t.rules:2: bad body scope 'yaml'"},
+        {"rule a\nscope body:json xml\npattern x\n", "t.rules:2: bad body scope 'json xml'"},
+        {"rule a\nscope body:any\npattern x\n", "t.rules:2: bad body scope 'any'"},
+        {"rule a\nscope header:bad name\npattern x\n", "t.rules:2: bad scope name"},
+        {"rule a\nscope header:**\npattern x\n", "t.rules:2: bad scope name"},
+        {"rule a\nscope header:X-*\npattern x\n", "t.rules:2: bad scope name"},
+        {"rule a\nscope query:*\npattern x\n", "t.rules:2: bad scope name"},
+        {"rule a\nscope body:json\nscope body:xml\npattern x\n", "t.rules:3: second scope"},
+        {"rule a\nscope header:*\nscope body:xml\npattern x\n", "t.rules:3: second scope"},
+        {"rule a\npattern x\nscope body:json\n", "t.rules:3: scope must come before the pattern"},
+        {"rule a\nscope body:json\npattern (x\n", "t.rules:3: bad pattern at offset"},
+        {"rule a\nscope header:*\npattern (x\n", "t.rules:3: bad pattern at offset"},
         {"rule a\npattern x\nwindow 99999999\n", ":3: bad window"},
         {"rule a\npattern x\nwindow 12ab\n", ":3: bad window"},
         {"rule a\npattern x\nwindow -20\n", ":3: bad window"},
@@ -523,6 +540,328 @@ static void test_scope(void)
     tr_rules_free(rs);
 }
 
+/* The scopes added with media contexts parse into the media a rule is
+ * active in: body:TYPE[,TYPE] (plus ANY), header:* and header/query names
+ * (HEAD plus ANY); unscoped rules everywhere. */
+static void test_scope_parse_media(void)
+{
+    char err[512];
+    int rc;
+    struct tr_ruleset *rs = load_text(
+        "rule plain\npattern p1\n"
+        "rule j\nscope body:json\npattern j1\n"
+        "rule all4\nscope body:form,json,xml,text\npattern a1\n"
+        "rule fx\nscope body:xml,form\npattern f1\n"
+        "rule t\nscope body:text\npattern t1\n"
+        "rule dup\nscope body:json,json\npattern d1\n"
+        "rule hs\nscope header:*\npattern h1\n"
+        "rule hn\nscope header:X-Foo\npattern h2\n"
+        "rule q\nscope query:sig\npattern q1\n",
+        err, sizeof err, &rc);
+    TT_EQ_INT(rc, 0);
+    if (!rs) {
+        printf("  %s\n", err);
+        tt_cur_failed++;
+        return;
+    }
+#define M(m) (1u << (m))
+    TT_EQ_INT(tr_rules_count(rs), 9);
+    TT_EQ_INT(rs->rules[0].media, TR_MEDIA_ALL);
+    TT_EQ_INT(rs->rules[1].media, M(TR_MEDIA_ANY) | M(TR_MEDIA_JSON));
+    TT_EQ_INT(rs->rules[2].media, M(TR_MEDIA_ANY) | M(TR_MEDIA_FORM) | M(TR_MEDIA_JSON) |
+                                      M(TR_MEDIA_XML) | M(TR_MEDIA_TEXT));
+    TT_EQ_INT(rs->rules[3].media, M(TR_MEDIA_ANY) | M(TR_MEDIA_FORM) | M(TR_MEDIA_XML));
+    TT_EQ_INT(rs->rules[4].media, M(TR_MEDIA_ANY) | M(TR_MEDIA_TEXT));
+    TT_EQ_INT(rs->rules[5].media, M(TR_MEDIA_ANY) | M(TR_MEDIA_JSON));
+    TT_EQ_INT(rs->rules[6].media, M(TR_MEDIA_ANY) | M(TR_MEDIA_HEAD));
+    TT_EQ_INT(rs->rules[7].media, M(TR_MEDIA_ANY) | M(TR_MEDIA_HEAD));
+    TT_EQ_INT(rs->rules[8].media, M(TR_MEDIA_ANY) | M(TR_MEDIA_HEAD));
+#undef M
+    /* no rule is ever active in OTHER but the unscoped one */
+    for (size_t i = 1; i < rs->n; i++)
+        TT_CHECK(!(rs->rules[i].media & (1u << TR_MEDIA_OTHER)));
+    /* header:NAME gets its name as keyword; header:* has none of its own */
+    TT_EQ_INT(rs->rules[7].nkw, 1);
+    TT_EQ_INT(rs->rules[6].nkw, 0);
+    TT_EQ_INT(rs->rules[1].nkw, 0);
+    tr_rules_free(rs);
+    /* a header:* rule may bring its own keywords */
+    rs = load_text("rule k\nscope header:*\npattern Basic ([A-Za-z0-9+/=]{4,64})\n"
+                   "keywords basic\nkeyword-within 64\n"
+                   "match X-Forwarded-Authorization: Basic dXNlcjpwYXNz\\r\\n\n"
+                   "expect X-Forwarded-Authorization: Basic ************\\r\\n\n"
+                   "nomatch Basic dXNlcjpwYXNz\n",
+                   err, sizeof err, &rc);
+    TT_EQ_INT(rc, 0);
+    if (rs) {
+        TT_EQ_INT(rs->rules[0].nkw, 1);
+        TT_EQ_INT(tr_rules_selftest(rs, stdout), 0);
+    }
+    tr_rules_free(rs);
+}
+
+/* A stretch of one stream in one media context. */
+struct seg {
+    int media;
+    const char *text;
+};
+
+/* Runs segments through one redactor: each segment's media is set, then
+ * its text pushed whole (step 0) or in step-byte pieces.  The output lands
+ * in *o (NUL-terminated); returns the redactor's stats in *st. */
+static void run_segs(const char *rules, const struct tr_redact_opts *opts, const struct seg *sg,
+                     size_t n, size_t step, struct out *o, struct tr_redact_stats *st)
+{
+    char err[512];
+    int rc;
+    memset(o, 0, sizeof *o);
+    memset(st, 0, sizeof *st);
+    struct tr_ruleset *rs = load_text(rules, err, sizeof err, &rc);
+    if (!rs) {
+        printf("  load: %s\n", err);
+        tt_cur_failed++;
+        return;
+    }
+    struct tr_redactor *R = tr_redactor_new(rs, opts, emit, o);
+    for (size_t i = 0; i < n; i++) {
+        TT_EQ_INT(tr_redactor_set_media(R, sg[i].media), 0);
+        const uint8_t *p = (const uint8_t *)sg[i].text;
+        size_t len = strlen(sg[i].text);
+        if (!step) {
+            TT_EQ_INT(tr_redactor_push(R, p, len), 0);
+        } else {
+            for (size_t k = 0; k < len; k += step)
+                TT_EQ_INT(tr_redactor_push(R, p + k, len - k < step ? len - k : step), 0);
+        }
+    }
+    TT_EQ_INT(tr_redactor_flush(R), 0);
+    tr_redactor_stats(R, st);
+    tr_redactor_free(R);
+    tr_rules_free(rs);
+    o->data[o->len < sizeof o->data ? o->len : sizeof o->data - 1] = 0;
+}
+
+/* s redacted in one media context by rules. */
+static const char *redact_in(const char *rules, int media, const char *s)
+{
+    static struct out o;
+    struct tr_redact_stats st;
+    struct seg sg = {media, s};
+    run_segs(rules, NULL, &sg, 1, 0, &o, &st);
+    return (const char *)o.data;
+}
+
+/* Which rules apply in which media context. */
+static void test_media_rules(void)
+{
+    static const char *const names[TR_MEDIA_N] = {"ANY", "HEAD", "OTHER", "FORM", "JSON", "XML", "TEXT"};
+    static const struct {
+        const char *rules, *in, *masked;
+        unsigned where; /* bit m: masked in media m */
+    } cases[] = {
+        {"rule j\nscope body:json\npattern \"email\":\"([^\"]{1,64})\"\n",
+         "{\"email\":\"a@b.c\"}", "{\"email\":\"*****\"}",
+         1u << TR_MEDIA_ANY | 1u << TR_MEDIA_JSON},
+        {"rule fj\nscope body:form,json\npattern email[\"=:]{1,3}(\\w{1,64})\n",
+         "email=bob", "email=***",
+         1u << TR_MEDIA_ANY | 1u << TR_MEDIA_FORM | 1u << TR_MEDIA_JSON},
+        {"rule x\nscope body:xml\npattern <pw>([^<]{1,64})\n",
+         "<pw>hunter2</pw>", "<pw>*******</pw>",
+         1u << TR_MEDIA_ANY | 1u << TR_MEDIA_XML},
+        {"rule t\nscope body:text\npattern pw: (\\S{1,64})\n",
+         "pw: hunter2\n", "pw: *******\n",
+         1u << TR_MEDIA_ANY | 1u << TR_MEDIA_TEXT},
+        {"rule h\nscope header:X-Key\npattern [^\\r\\n]{1,64}\n",
+         "X-Key: secretvalue\r\n", "X-Key: ***********\r\n",
+         1u << TR_MEDIA_ANY | 1u << TR_MEDIA_HEAD},
+        {"rule hs\nscope header:*\npattern secret\\w{0,64}\n",
+         "X-Foo: secretvalue\r\n", "X-Foo: ***********\r\n",
+         1u << TR_MEDIA_ANY | 1u << TR_MEDIA_HEAD},
+        {"rule q\nscope query:sig\npattern [^&\\s]{1,64}\n",
+         "GET /a?sig=abc HTTP/1.1\r\n", "GET /a?sig=*** HTTP/1.1\r\n",
+         1u << TR_MEDIA_ANY | 1u << TR_MEDIA_HEAD},
+        {"rule u\npattern pw=(\\w{1,64})\n",
+         "pw=hunter2", "pw=*******", TR_MEDIA_ALL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int m = 0; m < TR_MEDIA_N; m++) {
+            const char *got = redact_in(cases[i].rules, m, cases[i].in);
+            const char *want = (cases[i].where >> m & 1) ? cases[i].masked : cases[i].in;
+            if (strcmp(got, want)) {
+                printf("  case %zu in %s: got \"%s\", want \"%s\"\n", i, names[m], got, want);
+                tt_cur_failed++;
+            }
+        }
+    }
+    /* an out-of-range media is ANY: every rule applies */
+    const char *j = cases[0].rules;
+    TT_EQ_STR(redact_in(j, -1, "{\"email\":\"a@b.c\"}"), "{\"email\":\"*****\"}");
+    TT_EQ_STR(redact_in(j, TR_MEDIA_N, "{\"email\":\"a@b.c\"}"), "{\"email\":\"*****\"}");
+    TT_EQ_STR(redact_in(j, 1000, "{\"email\":\"a@b.c\"}"), "{\"email\":\"*****\"}");
+    /* both kinds in one rule set: each in its own context */
+    const char *two = "rule j\nscope body:json\npattern \"pw\":\"(\\w{1,64})\n"
+                      "rule h\nscope header:X-Pw\npattern \\w{1,64}\n";
+    const char *in2 = "X-Pw: abc\r\n{\"pw\":\"def\"}";
+    TT_EQ_STR(redact_in(two, TR_MEDIA_ANY, in2), "X-Pw: ***\r\n{\"pw\":\"***\"}");
+    TT_EQ_STR(redact_in(two, TR_MEDIA_HEAD, in2), "X-Pw: ***\r\n{\"pw\":\"def\"}");
+    TT_EQ_STR(redact_in(two, TR_MEDIA_JSON, in2), "X-Pw: abc\r\n{\"pw\":\"***\"}");
+    TT_EQ_STR(redact_in(two, TR_MEDIA_OTHER, in2), in2);
+}
+
+/* header:* takes the value of any header line, in HEAD (and ANY) context:
+ * not the request line, not pseudo-header-like or malformed lines, not a
+ * value that does not start with what the pattern wants. */
+static void test_scope_header_any(void)
+{
+    const char *rules = "rule hs\nscope header:*\npattern secret\\w{0,64}\n";
+    const char *in = "GET /secretpath?q=secretq HTTP/1.1\r\n"
+                     "X-Foo: secretvalue\r\n"
+                     "x-bar-baz:secretother\r\n"
+                     "Via:\t secretvia\r\n"
+                     "X-Plain: notsecret\r\n"
+                     "X Foo: secretspace\r\n"
+                     "X-Two: a, secretlater\r\n"
+                     "Accept: */*\r\n\r\n";
+    const char *want = "GET /secretpath?q=secretq HTTP/1.1\r\n"
+                       "X-Foo: ***********\r\n"
+                       "x-bar-baz:***********\r\n"
+                       "Via:\t *********\r\n"
+                       "X-Plain: notsecret\r\n"
+                       "X Foo: secretspace\r\n"
+                       "X-Two: a, secretlater\r\n"
+                       "Accept: */*\r\n\r\n";
+    TT_EQ_STR(redact_in(rules, TR_MEDIA_HEAD, in), want);
+    TT_EQ_STR(redact_in(rules, TR_MEDIA_ANY, in), want);
+    TT_EQ_STR(redact_in(rules, TR_MEDIA_JSON, in), in);
+    TT_EQ_STR(redact_in(rules, TR_MEDIA_TEXT, in), in);
+    /* whole value when the pattern has no group; the named group when it
+     * has one */
+    TT_EQ_STR(redact_in("rule a\nscope header:*\npattern [^\\r\\n]{1,100}\n", TR_MEDIA_HEAD,
+                        "A: 1\r\nBb-Cc: two words\r\n"),
+              "A: *\r\nBb-Cc: *********\r\n");
+    TT_EQ_STR(redact_in("rule a\nscope header:*\npattern Basic (?<secret>\\S{1,100})\n",
+                        TR_MEDIA_HEAD, "X-Fwd-Auth: Basic dXNlcjpw\r\nX: Basicx\r\n"),
+              "X-Fwd-Auth: Basic ********\r\nX: Basicx\r\n");
+}
+
+/* A media switch releases held-back bytes as a flush does: no match spans
+ * the switch point; a match that completes at it is applied; the output
+ * does not depend on how the segments were pushed. */
+static void test_media_switch(void)
+{
+    const char *rules = "rule s\npattern secret=(\\w{1,40})\nwindow 64\n"
+                        "rule j\nscope body:json\npattern \"pw\":\"(\\w{1,40})\"\nwindow 64\n"
+                        "rule h\nscope header:*\npattern tok-\\w{1,40}\nwindow 64\n";
+    static const struct seg sg[] = {
+        {TR_MEDIA_HEAD, "POST / HTTP/1.1\r\nX-A: tok-abc\r\nX-B: secr"},
+        {TR_MEDIA_JSON, "et=xyz\r\n{\"pw\":\"abc\",\"x\":\"secret=de"},
+        {TR_MEDIA_JSON, "f\",\"pw\":\"ghi\"}"}, /* same media: no flush */
+        {TR_MEDIA_HEAD, "X-C: tok-"},
+        {TR_MEDIA_HEAD, "def\r\n{\"pw\":\"jkl\"}\r\n"}, /* same media */
+        {TR_MEDIA_FORM, "X-D: tok-ghi&secret=ab"},
+        {TR_MEDIA_OTHER, "cd&secret=12"},
+        {TR_MEDIA_ANY, "X-E: tok-any {\"pw\":\"mno\"}"},
+    };
+    const char *want = "POST / HTTP/1.1\r\nX-A: *******\r\nX-B: secr"
+                       "et=xyz\r\n{\"pw\":\"***\",\"x\":\"secret=***"
+                       "\",\"pw\":\"***\"}"
+                       "X-C: ****"
+                       "***\r\n{\"pw\":\"jkl\"}\r\n"
+                       "X-D: tok-ghi&secret=**"
+                       "cd&secret=**"
+                       "X-E: ******* {\"pw\":\"***\"}";
+    static struct out o1, o2, o3;
+    struct tr_redact_stats st1, st2, st3;
+    size_t n = sizeof sg / sizeof sg[0];
+    run_segs(rules, NULL, sg, n, 0, &o1, &st1);
+    run_segs(rules, NULL, sg, n, 1, &o2, &st2);
+    run_segs(rules, NULL, sg, n, 3, &o3, &st3);
+    TT_EQ_STR((const char *)o1.data, want);
+    if (strcmp((const char *)o1.data, want))
+        printf("  got \"%s\"\n", (const char *)o1.data);
+    TT_EQ_INT(o1.len, o2.len);
+    TT_EQ_MEM(o1.data, o2.data, o1.len);
+    TT_EQ_INT(o1.len, o3.len);
+    TT_EQ_MEM(o1.data, o3.data, o1.len);
+    TT_EQ_INT(st1.bytes_masked, st2.bytes_masked);
+    TT_EQ_INT(st1.bytes_in, st2.bytes_in);
+    TT_CHECK(!o1.off_bad && !o2.off_bad && !o3.off_bad);
+    /* switching to the same media holds nothing back (no flush) */
+    static const struct seg same[] = {{TR_MEDIA_ANY, "a secr"}, {TR_MEDIA_ANY, "et=xyz b"}};
+    run_segs(rules, NULL, same, 2, 0, &o1, &st1);
+    TT_EQ_STR((const char *)o1.data, "a secret=*** b");
+    /* the switch does flush: the partial "secr" is released before it */
+    static const struct seg cut[] = {{TR_MEDIA_ANY, "a secr"}, {TR_MEDIA_TEXT, "et=xyz b"}};
+    run_segs(rules, NULL, cut, 2, 0, &o1, &st1);
+    TT_EQ_STR((const char *)o1.data, "a secret=xyz b");
+}
+
+/* keep_length: what a drop rule or a limit hit withholds is emitted as
+ * mask fill of the same length; the counts still say withheld. */
+static void test_keep_length(void)
+{
+    static struct out o;
+    struct tr_redact_stats st;
+    struct tr_redact_opts kl = {.keep_length = 1};
+    const char *drop = "rule d\npattern s=(\\w{1,40})\naction drop\n";
+    struct seg sg = {TR_MEDIA_ANY, "a s=abc b s=de"};
+    run_segs(drop, &kl, &sg, 1, 0, &o, &st);
+    TT_EQ_STR((const char *)o.data, "a s=*** b s=**");
+    TT_EQ_INT(o.len, strlen(sg.text));
+    TT_EQ_INT(o.withheld_drop, 0);  /* nothing emitted as withheld */
+    TT_EQ_INT(st.bytes_withheld_drop, 5);
+    TT_EQ_INT(st.bytes_masked, 0);
+    TT_EQ_INT(st.bytes_in, strlen(sg.text));
+    TT_CHECK(!o.off_bad);
+    /* 1-byte pieces: the same */
+    run_segs(drop, &kl, &sg, 1, 1, &o, &st);
+    TT_EQ_STR((const char *)o.data, "a s=*** b s=**");
+    TT_EQ_INT(st.bytes_withheld_drop, 5);
+    /* the fill is the mask character */
+    struct tr_redact_opts klx = {.keep_length = 1, .mask_char = 'X'};
+    run_segs(drop, &klx, &sg, 1, 0, &o, &st);
+    TT_EQ_STR((const char *)o.data, "a s=XXX b s=XX");
+    /* without keep_length the bytes are withheld */
+    run_segs(drop, NULL, &sg, 1, 0, &o, &st);
+    TT_EQ_STR((const char *)o.data, "a s= b s=");
+    TT_EQ_INT(o.withheld_drop, 5);
+    TT_EQ_INT(st.bytes_withheld_drop, 5);
+    /* drop merged with mask: the whole union keeps its length */
+    struct seg sg2 = {TR_MEDIA_ANY, "xxabcdefghiyy"};
+    run_segs("rule m\npattern abcdef\nrule d\npattern defghi\naction drop\n", &kl, &sg2, 1, 0, &o,
+             &st);
+    TT_EQ_STR((const char *)o.data, "xx*********yy");
+    TT_EQ_INT(st.bytes_withheld_drop, 6);
+    TT_EQ_INT(st.bytes_masked, 3);
+    TT_EQ_INT(o.withheld_drop, 0);
+    /* a token rule with a key is unaffected by keep_length */
+    struct tr_redact_opts klk = {.keep_length = 1, .token_key = key1};
+    struct seg sg3 = {TR_MEDIA_ANY, "t=abcdef"};
+    run_segs("rule t\npattern t=(\\w{1,40})\naction token\n", &klk, &sg3, 1, 0, &o, &st);
+    TT_EQ_INT(o.len, 8);
+    TT_CHECK(memcmp(o.data + 2, "abcdef", 6) != 0 && memcmp(o.data + 2, "******", 6) != 0);
+    TT_EQ_INT(st.bytes_tokenized, 6);
+    /* a limit hit (window overflow) withholds as mask fill too */
+    struct seg sg4 = {TR_MEDIA_ANY, "x k=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; y"};
+    run_segs("rule w\npattern k=[a-z]+;\nwindow 16\n", &kl, &sg4, 1, 1, &o, &st);
+    TT_EQ_INT(o.len, strlen(sg4.text));
+    TT_EQ_INT(o.withheld_limit, 0);
+    TT_EQ_INT(st.limit_hits, 1);
+    TT_EQ_INT(st.bytes_withheld_limit, 16);
+    TT_EQ_STR((const char *)o.data, "x ****************aaaaaaaaaaaaaaaa; y");
+    TT_CHECK(!o.off_bad);
+    /* keep_length with media switches and a drop in a body-scoped rule */
+    static const struct seg sg5[] = {
+        {TR_MEDIA_HEAD, "X-Pw: abc\r\n\r\n"},
+        {TR_MEDIA_FORM, "pw=abc&pw=de"},
+        {TR_MEDIA_JSON, "pw=abc"},
+    };
+    run_segs("rule f\nscope body:form\npattern (?<![\\w])pw=(\\w{1,40})\naction drop\n", &kl, sg5, 3, 1,
+             &o, &st);
+    TT_EQ_STR((const char *)o.data, "X-Pw: abc\r\n\r\npw=***&pw=**pw=abc");
+    TT_EQ_INT(st.bytes_withheld_drop, 5);
+}
+
 int main(void)
 {
     TT_RUN(test_scope);
@@ -541,6 +880,11 @@ int main(void)
     TT_RUN(test_flush);
     TT_RUN(test_keys);
     TT_RUN(test_default_packs);
+    TT_RUN(test_scope_parse_media);
+    TT_RUN(test_media_rules);
+    TT_RUN(test_scope_header_any);
+    TT_RUN(test_media_switch);
+    TT_RUN(test_keep_length);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
