@@ -362,7 +362,7 @@ static void tcp_data(struct tr_pcapw *w, struct conn *c, uint16_t port, int side
         size_t k = H2_PREFACE_LEN - off < n ? H2_PREFACE_LEN - off : n;
         const uint8_t *held = co->c ? w->cbuf : NULL;
         size_t nheld = co->c ? co->n : 0;
-        if ((!held || memcmp(held, H2_PREFACE, nheld) == 0) && memcmp(p, H2_PREFACE + off, k) == 0 &&
+        if ((!held || memcmp(held, H2_PREFACE, nheld) == 0) && memcmp(p, &H2_PREFACE[off], k) == 0 &&
             off + k == H2_PREFACE_LEN) {
             uint8_t pre[H2_PREFACE_LEN];
             memcpy(pre, H2_PREFACE, H2_PREFACE_LEN);

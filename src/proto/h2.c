@@ -993,7 +993,8 @@ static int start_frame(struct tr_h2dir *d)
     d->flen = ((uint32_t)h[0] << 16) | ((uint32_t)h[1] << 8) | h[2];
     d->type = h[3];
     d->flags = h[4];
-    d->sid = ((uint32_t)h[5] << 24) | ((uint32_t)h[6] << 16) | ((uint32_t)h[7] << 8) | h[8];
+    /* the reserved bit is ignored (§4.1) */
+    d->sid = (((uint32_t)h[5] & 0x7f) << 24) | ((uint32_t)h[6] << 16) | ((uint32_t)h[7] << 8) | h[8];
     d->fpos = 0;
     d->in_frame = 1;
     d->hdr_have = 0;
@@ -1087,8 +1088,10 @@ static int data_bytes(struct tr_h2dir *d, const uint8_t *p, size_t n)
         n--;
         d->pre_have = 1;
         if (pad > d->flen - 1) {
+            /* §6.1: padding beyond the frame; the rest of this piece is
+             * masked here, later pieces by push */
             d->cur = NULL;
-            return proto_error(d, 0); /* §6.1: padding beyond the frame */
+            return proto_error(d, n);
         }
         d->frag_left = d->flen - 1 - (uint32_t)pad;
     }

@@ -75,8 +75,9 @@ struct tr_rule {
 
 /* scope directive: the pattern applies to one HTTP header's value (or any
  * header's, name "*"), one query parameter's value (HTTP/1.x lines and
- * HTTP/2 decoded headers alike), or to bodies of some media types */
-enum { SCOPE_STREAM = 0, SCOPE_HEADER, SCOPE_QUERY, SCOPE_BODY };
+ * HTTP/2 decoded headers alike), the request target, or to bodies of some
+ * media types */
+enum { SCOPE_STREAM = 0, SCOPE_HEADER, SCOPE_QUERY, SCOPE_TARGET, SCOPE_BODY };
 #define TR_MEDIA_ALL ((1u << TR_MEDIA_N) - 1u)
 
 struct tr_kw {

@@ -377,7 +377,7 @@ static int parse_scope(struct parse *ps, struct tr_rule *r, const char *v, size_
         r->scope = SCOPE_BODY;
         r->media = 1u << TR_MEDIA_ANY;
         size_t i = 5;
-        while (i < n) {
+        for (;;) {
             size_t j = i;
             while (j < n && v[j] != ',')
                 j++;
@@ -388,8 +388,15 @@ static int parse_scope(struct parse *ps, struct tr_rule *r, const char *v, size_
                 return perr(ps, "bad body scope '%.*s' (form, json, xml or text)", (int)(j - i > 16 ? 16 : j - i),
                             v + i);
             r->media |= 1u << media[k];
-            i = j + 1;
+            if (j == n)
+                break;
+            i = j + 1; /* after a comma a type must follow */
         }
+        return 0;
+    }
+    if (n == 6 && !memcmp(v, "target", 6)) {
+        r->scope = SCOPE_TARGET;
+        r->media = (1u << TR_MEDIA_ANY) | (1u << TR_MEDIA_HEAD);
         return 0;
     }
     if (n > 7 && !memcmp(v, "header:", 7)) {
@@ -399,7 +406,7 @@ static int parse_scope(struct parse *ps, struct tr_rule *r, const char *v, size_
         r->scope = SCOPE_QUERY;
         plen = 6;
     } else {
-        return perr(ps, "bad scope (header:NAME, header:*, query:NAME or body:TYPE)");
+        return perr(ps, "bad scope (header:NAME, header:*, query:NAME, target or body:TYPE)");
     }
     r->media = (1u << TR_MEDIA_ANY) | (1u << TR_MEDIA_HEAD);
     size_t nl = n - plen;
@@ -439,9 +446,18 @@ static int compile_scoped(struct parse *ps, struct tr_rule *r, const char *pat, 
     pcre2_pattern_info(probe, PCRE2_INFO_CAPTURECOUNT, &cap);
     pcre2_code_free(probe);
     const char *pre = r->scope == SCOPE_HEADER ? "(?m)^(?i:" : "(?m)^(?:[A-Za-z]+ |:path: )[^\\s?#]*\\?(?:[^\\s#]*?&)?(?i:";
-    int any = !strcmp(r->scope_name, "*");
-    const char *name = any ? "[!#$%&'*+.^_`|~0-9A-Za-z-]+" : r->scope_name;
+    int any = !strcmp(r->scope_name, "*") || r->scope == SCOPE_TARGET;
+    /* bounded: a long run of name characters without a colon must not
+     * hold a whole window */
+    const char *name = any ? "[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}" : r->scope_name;
     const char *mid = r->scope == SCOPE_HEADER ? ")[ \t]*:[ \t]*(?:" : ")=(?:";
+    if (r->scope == SCOPE_TARGET) {
+        /* anywhere inside the request target (HTTP/1.x request line, or the
+         * :path field of HTTP/2) */
+        pre = "(?m)^(?:[A-Z][A-Z-]* |:path: )[^\\s]*?";
+        name = "";
+        mid = "(?:";
+    }
     size_t need = strlen(pre) + strlen(name) + strlen(mid) + n + 32;
     char *full = malloc(need);
     if (!full)
@@ -587,7 +603,7 @@ static int parse_line(struct parse *ps, const char *p, size_t n)
             return perr(ps, "second pattern in rule %s", r->id);
         if (vlen == 0)
             return perr(ps, "empty pattern");
-        if (r->scope == SCOPE_HEADER || r->scope == SCOPE_QUERY)
+        if (r->scope == SCOPE_HEADER || r->scope == SCOPE_QUERY || r->scope == SCOPE_TARGET)
             return compile_scoped(ps, r, val, vlen, KEY("pattern-utf"));
         return compile_rule(ps, r, val, vlen, KEY("pattern-utf"));
     } else if (KEY("scope")) {

@@ -744,6 +744,28 @@ static void test_scope_header_any(void)
               "X-Fwd-Auth: Basic ********\r\nX: Basicx\r\n");
 }
 
+/* scope target: anywhere in a request target (HTTP/1.x request line or
+ * HTTP/2 :path), in header sections; not in a body, not on other lines. */
+static void test_scope_target(void)
+{
+    const char *rules = "rule t\nscope target\npattern /accounts/(?<secret>[0-9]{3,12})\n";
+    const char *in = "GET /v1/accounts/12345/statement?x=1 HTTP/1.1\r\n"
+                     ":path: /accounts/987/x\r\n"
+                     "Referer: https://h/accounts/55555/\r\n"
+                     "Hello /accounts/4444 world\r\n\r\n";
+    const char *want = "GET /v1/accounts/*****/statement?x=1 HTTP/1.1\r\n"
+                       ":path: /accounts/***/x\r\n"
+                       "Referer: https://h/accounts/55555/\r\n"
+                       "Hello /accounts/4444 world\r\n\r\n";
+    TT_EQ_STR(redact_in(rules, TR_MEDIA_HEAD, in), want);
+    TT_EQ_STR(redact_in(rules, TR_MEDIA_ANY, in), want);
+    TT_EQ_STR(redact_in(rules, TR_MEDIA_JSON, in), in);
+    /* the whole pattern is the secret without a group */
+    TT_EQ_STR(redact_in("rule t\nscope target\npattern sess-[0-9a-f]{8}\n", TR_MEDIA_HEAD,
+                        "POST /a/sess-0123abcd/b HTTP/1.1\r\n"),
+              "POST /a/*************/b HTTP/1.1\r\n");
+}
+
 /* A media switch releases held-back bytes as a flush does: no match spans
  * the switch point; a match that completes at it is applied; the output
  * does not depend on how the segments were pushed. */
@@ -883,6 +905,7 @@ int main(void)
     TT_RUN(test_scope_parse_media);
     TT_RUN(test_media_rules);
     TT_RUN(test_scope_header_any);
+    TT_RUN(test_scope_target);
     TT_RUN(test_media_switch);
     TT_RUN(test_keep_length);
     char cmd[600];
