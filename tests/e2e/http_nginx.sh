@@ -226,6 +226,43 @@ PY
     if e=$(python3 "$V" report "$d/r.json"); then pass "$name: report valid"
     else fail "$name: report valid" "$(echo "$e" | head -3)"; fi
 
+    # ---- decoded transcript content equals the original minus the secrets: the JSON Lines
+    # view (HTTP/2: headers and decoded bodies per stream; HTTP/1.1: decoded messages) of a
+    # run whose rules match nothing here, against the default run - same bytes, except
+    # secrets replaced at the same length
+    "$TR_BIN" -q -r "$f" -l "$kl" -R "$TR_ROOT/tests/e2e/data/keys-only.rules" --json "$d/base.jsonl" \
+        -o /dev/null >/dev/null 2>&1
+    if why=$(python3 - "$d/base.jsonl" "$d/e.jsonl" <<'PY'
+import base64, json, sys
+def view(path):
+    v = {}
+    for line in open(path):
+        e = json.loads(line)
+        if e["type"] != "data" or "withheld" in e:
+            continue
+        k = (e["dir"], e.get("http2_stream", 0), e.get("part", ""))
+        b = e["data"].encode("utf-8", "surrogatepass") if "data" in e else base64.b64decode(e["data_b64"])
+        v[k] = v.get(k, b"") + b
+    return v
+a, b = view(sys.argv[1]), view(sys.argv[2])
+if a.keys() != b.keys():
+    sys.exit(f"parts differ: {sorted(a)} / {sorted(b)}")
+changed = 0
+for k in a:
+    x, y = a[k], b[k]
+    if len(x) != len(y):
+        sys.exit(f"{k}: {len(x)} bytes without redaction, {len(y)} with")
+    for i, (c, d) in enumerate(zip(x, y)):
+        if c != d and d not in b"*0123456789abcdef":
+            sys.exit(f"{k}: byte {i} changed to {chr(d)!r}, not a mask or token byte")
+        changed += c != d
+if changed < 200:
+    sys.exit(f"only {changed} bytes redacted")
+print(f"{sum(len(x) for x in a.values())} bytes, {changed} changed")
+PY
+); then pass "$name: decoded view = unredacted decoded view with secrets replaced in place ($why)"
+    else fail "$name: decoded view" "$why"; fi
+
     # ---- 2. and 3. with tshark: both pcaps dissect cleanly, with masked headers, decoded bodies
     if ! have_tshark; then
         skip "$name: tshark checks" "tshark not installed"
@@ -319,5 +356,65 @@ for sid in sorted(bodies, key=int):
         [ "$nb" -eq 400 ] || miss="$miss big.txt($nb/400)"
         [ -z "$miss" ] && pass "$pn: tshark shows every body decoded and masked" ||
             fail "$pn: bodies in tshark" "missing:$miss"
+        # ---- 4. differential against tshark's own decryption of the original: the same JSON
+        # members (tshark inflates the gzip bodies of the original), each value equal or
+        # replaced at the same length (mask or token) - nothing added, lost or shifted
+        tshark_q -o "tls.keylog_file:$kl" -r "$f" -Y json -T fields -e json.member_with_value >"$d/json.orig"
+        tshark_q -r "$d/$p.pcap" -Y json -T fields -e json.member_with_value >"$d/json.$p"
+        if why=$(python3 - "$d/json.orig" "$d/json.$p" <<'PY'
+import sys
+a = open(sys.argv[1]).read().split("\n")
+b = open(sys.argv[2]).read().split("\n")
+if len(a) != len(b) or len(a) < 6:
+    sys.exit(f"{len(a)} JSON bodies in the original, {len(b)} in the output")
+masked = 0
+for x, y in zip(a, b):
+    mx, my = x.split(","), y.split(",")
+    if len(mx) != len(my):
+        sys.exit(f"members differ: {x!r} / {y!r}")
+    for u, v in zip(mx, my):
+        ku, _, vu = u.partition(":")
+        kv, _, vv = v.partition(":")
+        if ku != kv or len(vu) != len(vv):
+            sys.exit(f"member differs: {u!r} / {v!r}")
+        if vu != vv:
+            if set(vv) != {"*"} and not all(c in "0123456789abcdef" for c in vv):
+                sys.exit(f"value neither kept nor masked/tokenized: {v!r}")
+            masked += 1
+if masked < 5:
+    sys.exit(f"only {masked} values redacted")
+PY
+); then pass "$pn: JSON bodies equal tshark's decryption of the original, secrets replaced at the same length"
+        else fail "$pn: JSON differential" "$why"; fi
+        [ "$n" = h2 ] || continue
+        # the same for every HTTP/2 header block: same fields in the same order (content-encoding
+        # and content-length of decoded bodies removed), values kept or replaced at the same length
+        hf=(-Y 'http2.type == 1' -T fields -E 'aggregator=~' -e http2.header.name -e http2.header.value)
+        tshark_q -o "tls.keylog_file:$kl" -r "$f" "${hf[@]}" >"$d/hdr.orig"
+        tshark_q -r "$d/$p.pcap" "${hf[@]}" >"$d/hdr.$p"
+        if why=$(python3 - "$d/hdr.orig" "$d/hdr.$p" <<'PY'
+import sys
+a = [l for l in open(sys.argv[1]).read().split("\n") if l]
+b = [l for l in open(sys.argv[2]).read().split("\n") if l]
+if len(a) != len(b) or len(a) < 10:
+    sys.exit(f"{len(a)} header blocks in the original, {len(b)} in the output")
+changed = 0
+for x, y in zip(a, b):
+    (nx, vx), (ny, vy) = (l.split("\t") for l in (x, y))
+    fx = list(zip(nx.split("~"), vx.split("~")))
+    fy = list(zip(ny.split("~"), vy.split("~")))
+    if any(n == "content-encoding" for n, _ in fx):
+        fx = [(n, v) for n, v in fx if n not in ("content-encoding", "content-length")]
+    if [n for n, _ in fx] != [n for n, _ in fy]:
+        sys.exit(f"fields differ: {nx} / {ny}")
+    for (n, u), (_, v) in zip(fx, fy):
+        if len(u) != len(v) or any(c != d and d != "*" and d not in "0123456789abcdef" for c, d in zip(u, v)):
+            sys.exit(f"{n}: value neither kept nor redacted in place: {v!r}")
+        changed += u != v
+if changed < 5:
+    sys.exit(f"only {changed} header values redacted")
+PY
+); then pass "$pn: HTTP/2 header blocks equal tshark's decryption of the original, secrets replaced in place"
+        else fail "$pn: header differential" "$why"; fi
     done
 done
