@@ -7,6 +7,7 @@
 #include "proto/bodydec.h"
 
 #include "core/err.h"
+#include "core/wipealloc.h"
 #include "redact/redact.h"
 
 #include <brotli/decode.h>
@@ -44,45 +45,6 @@ struct tr_bodydec {
     tr_bodydec_out_fn fn; /* during push only */
     void *ctx;
 };
-
-/* ---- allocation: the libraries' windows hold cleartext ---- */
-
-/* Every block carries its size so that it can be wiped before free. */
-union mhdr {
-    size_t n;
-    max_align_t align;
-};
-
-static void *wipe_alloc(void *opaque, size_t n)
-{
-    (void)opaque;
-    if (n > SIZE_MAX - sizeof(union mhdr))
-        return NULL;
-    union mhdr *h = malloc(sizeof *h + n);
-    if (!h)
-        return NULL;
-    h->n = n;
-    return h + 1;
-}
-
-static void wipe_free(void *opaque, void *p)
-{
-    (void)opaque;
-    if (!p)
-        return;
-    union mhdr *h = (union mhdr *)p - 1;
-    tr_redact_wipe(p, h->n);
-    free(h);
-}
-
-static voidpf zl_alloc(voidpf opaque, uInt items, uInt size)
-{
-    if (size && items > SIZE_MAX / size)
-        return Z_NULL;
-    return wipe_alloc(opaque, (size_t)items * size);
-}
-
-static void zl_free(voidpf opaque, voidpf p) { wipe_free(opaque, p); }
 
 /* ---- coding names ---- */
 
@@ -145,23 +107,25 @@ int tr_bodydec_parse(const uint8_t *v, size_t n, int *codings, size_t max)
 
 /* ---- decoder ---- */
 
+/* The libraries' windows hold cleartext: they allocate through
+ * core/wipealloc, which wipes every block before free. */
 static int layer_init(struct layer *g)
 {
     switch (g->coding) {
     case TR_CODING_GZIP:
     case TR_CODING_DEFLATE:
         /* deflate: zlib until the first two bytes say raw (feed) */
-        g->z.zalloc = zl_alloc;
-        g->z.zfree = zl_free;
+        g->z.zalloc = tr_wipe_zalloc;
+        g->z.zfree = tr_wipe_zfree;
         if (inflateInit2(&g->z, g->coding == TR_CODING_GZIP ? 16 + MAX_WBITS : MAX_WBITS) != Z_OK)
             return TR_E_NOMEM;
         g->zinit = 1;
         return 0;
     case TR_CODING_BR:
-        g->br = BrotliDecoderCreateInstance(wipe_alloc, wipe_free, NULL);
+        g->br = BrotliDecoderCreateInstance(tr_wipe_alloc_opaque, tr_wipe_free_opaque, NULL);
         return g->br ? 0 : TR_E_NOMEM;
     case TR_CODING_ZSTD: {
-        ZSTD_customMem cm = {wipe_alloc, wipe_free, NULL};
+        ZSTD_customMem cm = {tr_wipe_alloc_opaque, tr_wipe_free_opaque, NULL};
         g->zs = ZSTD_createDStream_advanced(cm);
         if (!g->zs ||
             ZSTD_isError(ZSTD_DCtx_setParameter(g->zs, ZSTD_d_windowLogMax, TR_BODYDEC_ZSTD_WINDOW_LOG)))

@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/fill.h"
+#include "core/wipealloc.h"
 #include "proto/bodydec.h"
 #include "proto/media.h"
 
@@ -21,8 +22,6 @@ enum { K_PASS, K_BLOCK, K_DATA };
 
 
 static const char wname[] = "x-tlsredact-withheld";
-/* nghttp2 allocations carry their size in front, so free can wipe them */
-#define MHDR 16
 
 /* One decoded field: offsets into the rendered text. */
 struct field {
@@ -104,6 +103,7 @@ struct tr_h2dir {
     struct tr_buf fields;  /* struct field */
 
     int lost, hpack_lost;
+    int wire_closed;               /* nothing more may be written */
     int allow_uninspected;         /* unknown codings pass as they are */
     struct tr_h2_stats st;
 };
@@ -117,12 +117,10 @@ static void *m_malloc(size_t n, void *ud)
         d->st.limit_hits++;
         return NULL;
     }
-    uint8_t *p = malloc(n + MHDR);
-    if (!p)
-        return NULL;
-    memcpy(p, &n, sizeof n);
-    d->mem_used += n;
-    return p + MHDR;
+    void *p = tr_wipe_alloc(n);
+    if (p)
+        d->mem_used += n;
+    return p;
 }
 
 static void m_free(void *ptr, void *ud)
@@ -130,12 +128,8 @@ static void m_free(void *ptr, void *ud)
     struct tr_h2dir *d = ud;
     if (!ptr)
         return;
-    uint8_t *p = (uint8_t *)ptr - MHDR;
-    size_t n;
-    memcpy(&n, p, sizeof n);
-    tr_redact_wipe(ptr, n);
-    d->mem_used -= n;
-    free(p);
+    d->mem_used -= tr_wipe_size(ptr);
+    tr_wipe_free(ptr);
 }
 
 static void *m_calloc(size_t k, size_t n, void *ud)
@@ -156,8 +150,7 @@ static void *m_realloc(void *ptr, size_t n, void *ud)
         m_free(ptr, ud);
         return NULL;
     }
-    size_t old;
-    memcpy(&old, (uint8_t *)ptr - MHDR, sizeof old);
+    size_t old = tr_wipe_size(ptr);
     void *np = m_malloc(n, ud);
     if (!np)
         return NULL;
@@ -319,6 +312,10 @@ static int out(struct tr_h2dir *d, const uint8_t *p, size_t n)
 {
     if (!n)
         return 0;
+    if (d->wire_closed) { /* see tr_h2dir_finish */
+        d->st.bytes_withheld += n;
+        return 0;
+    }
     d->st.bytes_out += n;
     return d->emit(d->ctx, p, n);
 }
@@ -396,11 +393,12 @@ static int s_frames(struct tr_h2dir *d, struct h2s *s, int all, int end)
             break;
         int last = k == left;
         uint8_t fl = all && end && last ? FL_END_STREAM : 0;
+        const uint8_t *q = k ? s->pend.data + pos : NULL;
         rc = out_frame_hdr(d, k, F_DATA, fl, s->sid);
         if (!rc)
-            rc = out(d, s->pend.data + pos, k);
+            rc = out(d, q, k);
         if (!rc && d->bcb && (k || fl))
-            rc = d->bcb(d->bctx, s->sid, s->pend.data + pos, k, 0, fl != 0);
+            rc = d->bcb(d->bctx, s->sid, q, k, 0, fl != 0);
         pos += k;
         if (rc || (all && last))
             break;
@@ -588,7 +586,13 @@ static void s_end_all(struct tr_h2dir *d)
 /* Lost framing or state: from now on every byte is '*'. */
 static void lose(struct tr_h2dir *d)
 {
-    s_end_all(d); /* bodies so far are complete DATA frames */
+    /* bodies so far are complete DATA frames - not inside a frame passed
+     * through that is cut short (see tr_h2dir_finish) */
+    int wc = d->wire_closed;
+    if (d->in_frame && d->kind == K_PASS)
+        d->wire_closed = 1;
+    s_end_all(d);
+    d->wire_closed = wc;
     if (d->blk_open) {
         d->st.blocks_withheld++;
         d->st.bytes_withheld += d->blk_in;
@@ -1186,7 +1190,13 @@ int tr_h2dir_finish(struct tr_h2dir *d)
     if (d->lost)
         return 0;
     d->cur = NULL;
-    s_end_all(d); /* bodies so far, without END_STREAM */
+    /* bodies so far, without END_STREAM - unless a frame passed through is
+     * cut short: the output already ends inside it, so frames written now
+     * would be read as its payload.  They then reach only the decoded view
+     * (counted as withheld from the wire). */
+    if (d->in_frame && d->kind == K_PASS)
+        d->wire_closed = 1;
+    s_end_all(d);
     if (d->blk_open) {
         d->st.blocks_withheld++;
         d->st.bytes_withheld += d->blk_in;

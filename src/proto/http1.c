@@ -1353,6 +1353,11 @@ struct tr_http1dir *tr_http1dir_new(int client, tr_http1_emit_fn emit, void *ctx
     return d;
 }
 
+int tr_http1dir_idle(const struct tr_http1dir *d)
+{
+    return d->st == S_START;
+}
+
 void tr_http1dir_set_media_cb(struct tr_http1dir *d, tr_http1_media_fn fn, void *ctx)
 {
     d->media_fn = fn;

@@ -144,6 +144,10 @@ void tr_http1dir_gap(struct tr_http1dir *d);
  * error. */
 int tr_http1dir_finish(struct tr_http1dir *d);
 void tr_http1dir_stats(const struct tr_http1dir *d, struct tr_http1_stats *st);
+/* 1 when the direction is between messages: everything of the last message
+ * has been emitted, nothing of the next one (a caller may then release
+ * bytes it holds back without splitting a message); else 0. */
+int tr_http1dir_idle(const struct tr_http1dir *d);
 
 /* Media context of the emitted bytes, for body-scoped redaction rules
  * (enum tr_media in redact/redact.h, tr_redactor_set_media()).  fn is called

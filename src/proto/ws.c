@@ -3,6 +3,7 @@
 
 #include "core/err.h"
 #include "core/fill.h"
+#include "core/wipealloc.h"
 #include "redact/redact.h"
 
 #include <stdlib.h>
@@ -17,9 +18,6 @@ enum {
     K_INFLATE, /* unmasked, inflated into obuf, written in chunks */
     K_SWALLOW  /* inflate limit hit inside: dropped, '*' frame at its end */
 };
-
-/* zlib allocations carry their size in front, so free can wipe them */
-#define MHDR 16
 
 struct tr_wsdir {
     int client, pmd, no_ctx, no_ctx_next;
@@ -47,33 +45,6 @@ struct tr_wsdir {
     int lost, inflate_lost;
     struct tr_ws_stats st;
 };
-
-/* ---- wiping allocator for zlib ---- */
-
-static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
-{
-    (void)opaque;
-    if (size && items > (SIZE_MAX - MHDR) / size)
-        return Z_NULL;
-    size_t n = (size_t)items * size;
-    uint8_t *p = malloc(n + MHDR);
-    if (!p)
-        return Z_NULL;
-    memcpy(p, &n, sizeof n);
-    return p + MHDR;
-}
-
-static void z_free(voidpf opaque, voidpf ptr)
-{
-    (void)opaque;
-    if (!ptr)
-        return;
-    uint8_t *p = (uint8_t *)ptr - MHDR;
-    size_t n;
-    memcpy(&n, p, sizeof n);
-    tr_redact_wipe(ptr, n);
-    free(p);
-}
 
 /* ---- output ---- */
 
@@ -190,8 +161,8 @@ static int inflater_ready(struct tr_wsdir *d)
     }
     if (!d->zs_init) {
         memset(&d->zs, 0, sizeof d->zs);
-        d->zs.zalloc = z_alloc;
-        d->zs.zfree = z_free;
+        d->zs.zalloc = tr_wipe_zalloc;
+        d->zs.zfree = tr_wipe_zfree;
         if (inflateInit2(&d->zs, -MAX_WBITS) != Z_OK)
             return TR_E_NOMEM;
         d->zs_init = 1;

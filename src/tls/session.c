@@ -599,6 +599,10 @@ static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uin
         /* bodies decoded (gzip, deflate, br, zstd) so the rules see them;
          * what cannot be decoded is withheld by the parser: fail closed */
         tr_http1dir_push(d->h1, p, n);
+        /* a message ended with this push: release it now (outputs keep the
+         * order of the conversation; no rule spans two messages anyway) */
+        if (d->red && tr_http1dir_idle(d->h1))
+            tr_redactor_flush(d->red);
         return;
     }
     if (d->h2_on) {
@@ -716,9 +720,10 @@ static void clear_push(struct tr_sessions *S, struct sess *s, int dir, const uin
      * bytes end a line (a request or response head ends so), release them
      * first, so outputs keep the order of the conversation (a dissector must
      * see the 101 before the WebSocket frames that follow it).  Only at a
-     * line end, and only for HTTP/1.x, where rules do not span lines that
+     * line end or between messages (a request body that ends without a
+     * newline), and only for HTTP/1.x, where rules do not span lines that
      * the peer answers in between. */
-    if (n && peer->red && peer->h1 && peer->last_nl) {
+    if (n && peer->red && peer->h1 && (peer->last_nl || tr_http1dir_idle(peer->h1))) {
         tr_redactor_flush(peer->red);
         peer->last_nl = 0;
     }

@@ -17,6 +17,8 @@ struct sink {
 static inline int emit(void *ctx, const uint8_t *d, size_t n)
 {
     struct sink *s = ctx;
+    if (!n)
+        return 0;
     if (s->len + n > s->cap) {
         s->cap = (s->len + n) * 2;
         s->p = realloc(s->p, s->cap);

@@ -27,51 +27,16 @@ ROOT=$(cd "$HERE/../.." && pwd)
 OUT="$ROOT/tests/fixtures"
 PCAPTOOL="$ROOT/tests/tools/pcaptool.py"
 LOSERVERS="$HERE/loservers.py"
+FX_PROG=make-fixtures
+# shellcheck source=tests/gen/lib.sh
+. "$HERE/lib.sh"
 
-if [ -z "${TR_FX_IN_NETNS:-}" ]; then
-    [ "$(id -u)" -eq 0 ] || { echo "make-fixtures: run as root (tcpdump, netns, port 443)" >&2; exit 1; }
-    need=""
-    command -v tcpdump >/dev/null || need="$need tcpdump"
-    command -v openssl >/dev/null || need="$need openssl"
-    command -v tshark  >/dev/null || need="$need tshark"
-    command -v editcap >/dev/null || need="$need wireshark-common"
-    command -v python3 >/dev/null || need="$need python3"
-    command -v unshare >/dev/null || need="$need util-linux"
-    command -v gnutls-cli >/dev/null || need="$need gnutls-bin"
-    command -v nghttpd >/dev/null || need="$need nghttp2-server"
-    command -v curl    >/dev/null || need="$need curl"
-    command -v ip      >/dev/null || need="$need iproute2"
-    command -v ss      >/dev/null || need="$need iproute2"
-    if [ -n "$need" ]; then
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq && apt-get install -y -qq --no-install-recommends $need >/dev/null
-    fi
-    exec unshare --net env TR_FX_IN_NETNS=1 bash "$0" "$@"
-fi
-
-ip link set lo up
-export LC_ALL=C
+fx_enter_netns "tcpdump:tcpdump openssl:openssl tshark:tshark editcap:wireshark-common python3:python3
+                unshare:util-linux gnutls-cli:gnutls-bin nghttpd:nghttp2-server curl:curl ip:iproute2
+                ss:iproute2" "$@"
 export OPENSSL_CONF=/etc/ssl/openssl.cnf   # ignore any caller override
-WORK=$(mktemp -d /tmp/tr-fixtures.XXXXXX)
-PIDS=()
-cleanup() {
-    local p
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-log() { echo "make-fixtures: $*" >&2; }
-die() { echo "make-fixtures: ERROR: $*" >&2; exit 1; }
-
-# wait_until SECONDS cmd... : polls cmd every 50 ms, fails after SECONDS.
-wait_until() {
-    local n=$(( $1 * 20 )); shift
-    while ! "$@" >/dev/null 2>&1; do
-        n=$((n - 1)); [ "$n" -gt 0 ] || return 1
-        sleep 0.05
-    done
-}
+fx_workdir /tmp/tr-fixtures.XXXXXX
+WORK=$FX_WORK
 
 # --- fresh output tree ------------------------------------------------------
 rm -rf "$OUT"
@@ -158,24 +123,12 @@ q openssl pkey -in "$K/server.key" -outform DER -out "$K/server.der"
 q openssl pkcs12 -export -in "$C/server.pem" -inkey "$K/server.key" -passout pass:test -name server -out "$K/server.p12"
 
 # --- capture plumbing ---------------------------------------------------------
-CAP_PID=""
 LIVE=""
-cap_start() { # file filter [tcpdump args...]
-    local f=$1 filt=$2; shift 2
-    rm -f "$WORK/tcpdump.err"
-    tcpdump -i lo -Z root -n -U --immediate-mode -s 0 "$@" -w "$f" "$filt" 2>"$WORK/tcpdump.err" &
-    CAP_PID=$!; PIDS+=("$CAP_PID")
-    LIVE="$LIVE $(basename "$f")"
-    wait_until 5 grep -q 'listening on' "$WORK/tcpdump.err" || die "tcpdump did not start: $(cat "$WORK/tcpdump.err")"
-    sleep 0.2
+cap_start() { # file filter [tcpdump args...]: on lo; LIVE lists the files (checked at the end)
+    LIVE="$LIVE $(basename "$1")"
+    fx_cap_start lo "$1" "$2" -Z root "${@:3}"
 }
-cap_stop() {
-    sleep 0.3
-    kill -INT "$CAP_PID" 2>/dev/null || true
-    wait "$CAP_PID" 2>/dev/null || true
-    CAP_PID=""
-}
-listening() { ss -Hltn "sport = :$1" | grep -q .; }
+cap_stop() { fx_cap_stop; }
 SRV_PID=""
 srv_start() { # port cmd... (runs in background, waits for the listening socket)
     local port=$1; shift
@@ -432,11 +385,8 @@ log tls12_sll / tls12_sll2
 for lt in LINUX_SLL LINUX_SLL2; do
     n=$(echo "$lt" | tr 'A-Z' 'a-z' | sed 's/linux_//')
     for try in 1 2 3; do
-        rm -f "$WORK/tcpdump.err" "$OUT/tls12_$n.keylog"
-        tcpdump -i any -Z root -y "$lt" -n -U --immediate-mode -s 0 -w "$OUT/tls12_$n.pcap" "tcp port 8443" 2>"$WORK/tcpdump.err" &
-        CAP_PID=$!; PIDS+=("$CAP_PID")
-        wait_until 5 grep -q 'listening on' "$WORK/tcpdump.err" || die "tcpdump any"
-        sleep 0.2
+        rm -f "$OUT/tls12_$n.keylog"
+        fx_cap_start any "$OUT/tls12_$n.pcap" "tcp port 8443" -Z root -y "$lt"
         s_server 8443 -rev -tls1_2 "${SRVA[@]}"
         s_client feed_rev3 -connect 127.0.0.1:8443 -keylogfile "$OUT/tls12_$n.keylog" "${CLIA[@]}" -cipher ECDHE-RSA-AES128-GCM-SHA256
         srv_stop; cap_stop

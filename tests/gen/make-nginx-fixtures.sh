@@ -24,48 +24,17 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 FX="$ROOT/tests/fixtures"
+FX_PROG=make-nginx-fixtures
+# shellcheck source=tests/gen/lib.sh
+. "$HERE/lib.sh"
 
-if [ -z "${TR_FX_IN_NETNS:-}" ]; then
-    [ "$(id -u)" -eq 0 ] || { echo "make-nginx-fixtures: run as root (tcpdump, netns, port 443)" >&2; exit 1; }
-    need=""
-    command -v nginx   >/dev/null || [ -x /usr/sbin/nginx ] || need="$need nginx-light"
-    command -v curl    >/dev/null || need="$need curl"
-    command -v tcpdump >/dev/null || need="$need tcpdump"
-    command -v tshark  >/dev/null || need="$need tshark"
-    command -v python3 >/dev/null || need="$need python3"
-    command -v ip      >/dev/null || need="$need iproute2"
-    command -v ss      >/dev/null || need="$need iproute2"
-    command -v unshare >/dev/null || need="$need util-linux"
-    if [ -n "$need" ]; then
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq && apt-get install -y -qq --no-install-recommends $need >/dev/null
-    fi
-    exec unshare --net env TR_FX_IN_NETNS=1 bash "$0" "$@"
-fi
-
-ip link set lo up
-export LC_ALL=C
+fx_enter_netns "nginx|/usr/sbin/nginx:nginx-light curl:curl tcpdump:tcpdump tshark:tshark python3:python3
+                ip:iproute2 ss:iproute2 unshare:util-linux" "$@"
 PATH=$PATH:/usr/sbin
 [ -f "$FX/certs/server.pem" ] && [ -f "$FX/keys/server.key" ] ||
     { echo "make-nginx-fixtures: no tests/fixtures/certs/server.pem + keys/server.key" >&2; exit 1; }
-W=$(mktemp -d /tmp/tr-nginx.XXXXXX)
-PIDS=()
-cleanup() {
-    local p
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-    rm -rf "$W"
-}
-trap cleanup EXIT
-log() { echo "make-nginx-fixtures: $*" >&2; }
-die() { echo "make-nginx-fixtures: ERROR: $*" >&2; exit 1; }
-wait_until() { # SECONDS cmd... : polls every 50 ms
-    local n=$(( $1 * 20 )); shift
-    while ! "$@" >/dev/null 2>&1; do
-        n=$((n - 1)); [ "$n" -gt 0 ] || return 1
-        sleep 0.05
-    done
-}
-listening() { ss -Hltn "sport = :$1" | grep -q .; }
+fx_workdir /tmp/tr-nginx.XXXXXX
+W=$FX_WORK
 
 # --- planted secrets (each in exactly one place; tests/e2e/http_nginx.sh greps for them)
 S_QUERY=hunter2-nginx-query                 # request :path / request line, ?password=
@@ -169,12 +138,8 @@ capture() {
     local common=("$@" -sS -k --resolve "localhost:$port:127.0.0.1" -o /dev/null
                   -w '%{http_version} %{response_code} connects=%{num_connects} %{url_effective}\n')
     local u="https://localhost:$port"
-    rm -f "$W/cap.pcap" "$W/keylog" "$W/tcpdump.err"
-    tcpdump -i lo -n -U --immediate-mode -s 0 -w "$W/cap.pcap" "tcp port $port" 2>"$W/tcpdump.err" &
-    local cap=$!
-    PIDS+=("$cap")
-    wait_until 5 grep -q 'listening on' "$W/tcpdump.err" || die "tcpdump did not start: $(cat "$W/tcpdump.err")"
-    sleep 0.2
+    rm -f "$W/cap.pcap" "$W/keylog"
+    fx_cap_start lo "$W/cap.pcap" "tcp port $port"
     # the streamed upload: three writes 150 ms apart from a pipe (curl -T -): HTTP/1.1 chunked
     # with one chunk per write, HTTP/2 DATA frames; the secret sits whole in the second write
     { printf '{"user":"alice",'; sleep 0.15; printf '"password":"%s",' "$S_CHUNKED"; sleep 0.15
@@ -189,9 +154,7 @@ capture() {
       --next "${common[@]}" --compressed -X POST -H 'Content-Type: application/json' -H 'Expect:' \
         -T - "$u/upload" \
       --next "${common[@]}" --compressed "$u/big.txt" >"$W/curl.out" || die "$name: curl failed"
-    sleep 0.3
-    kill -INT "$cap" 2>/dev/null || true
-    wait "$cap" 2>/dev/null || true
+    fx_cap_stop
     cat "$W/curl.out" >&2
     [ "$(grep -c ' 200 ' "$W/curl.out")" -eq 5 ] || die "$name: not five 200 answers"
     [ "$(grep -c 'connects=1' "$W/curl.out")" -eq 1 ] || die "$name: curl did not reuse one connection"

@@ -6,9 +6,10 @@
  * floor), dead decoders, out errors, and the Content-Encoding parser. */
 #include "core/err.h"
 #include "proto/bodydec.h"
+#include "enc.h"
+#include "sb.h"
 #include "tt.h"
 
-#include <brotli/encode.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,92 +17,15 @@
 #include <zlib.h>
 #include <zstd.h>
 
-struct sb {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-static void sb_put(struct sb *b, const void *p, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n) * 2 + 64;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p)
-            abort();
-    }
-    if (n)
-        memcpy(b->p + b->len, p, n);
-    b->len += n;
-}
-
-static void sb_free(struct sb *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
-
-static int sink(void *ctx, const uint8_t *p, size_t n)
-{
-    sb_put(ctx, p, n);
-    return 0;
-}
-
-/* ---- encoders (test time) ---- */
-
-#define W_GZIP (16 + MAX_WBITS)
-#define W_ZLIB MAX_WBITS
-#define W_RAW (-MAX_WBITS)
-
-static void enc_zlib(struct sb *o, const uint8_t *p, size_t n, int wbits)
-{
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        abort();
-    size_t cap = deflateBound(&z, (uLong)n) + 64;
-    uint8_t *buf = malloc(cap);
-    z.next_in = (Bytef *)(uintptr_t)p;
-    z.avail_in = (uInt)n;
-    z.next_out = buf;
-    z.avail_out = (uInt)cap;
-    if (deflate(&z, Z_FINISH) != Z_STREAM_END)
-        abort();
-    sb_put(o, buf, cap - z.avail_out);
-    deflateEnd(&z);
-    free(buf);
-}
-
-static void enc_br(struct sb *o, const uint8_t *p, size_t n)
-{
-    size_t cap = BrotliEncoderMaxCompressedSize(n) + 64;
-    uint8_t *buf = malloc(cap);
-    size_t got = cap;
-    if (!BrotliEncoderCompress(5, 22, BROTLI_MODE_GENERIC, n, p, &got, buf))
-        abort();
-    sb_put(o, buf, got);
-    free(buf);
-}
-
-static void enc_zstd(struct sb *o, const uint8_t *p, size_t n)
-{
-    size_t cap = ZSTD_compressBound(n);
-    uint8_t *buf = malloc(cap);
-    size_t got = ZSTD_compress(buf, cap, p, n, 3);
-    if (ZSTD_isError(got))
-        abort();
-    sb_put(o, buf, got);
-    free(buf);
-}
-
 /* Applies one coding (deflate: zlib-wrapped unless raw). */
 static void encode1(struct sb *o, const uint8_t *p, size_t n, int coding, int raw)
 {
     switch (coding) {
     case TR_CODING_GZIP:
-        enc_zlib(o, p, n, W_GZIP);
+        enc_zlib(o, p, n, ENC_GZIP);
         break;
     case TR_CODING_DEFLATE:
-        enc_zlib(o, p, n, raw ? W_RAW : W_ZLIB);
+        enc_zlib(o, p, n, raw ? ENC_RAW : ENC_ZLIB);
         break;
     case TR_CODING_BR:
         enc_br(o, p, n);
@@ -262,8 +186,8 @@ static void t_concatenated(void)
     const char *a = "first member {\"a\":1}\n", *b = "second member {\"b\":2}\n";
     struct sb enc = {0}, out;
     int g = TR_CODING_GZIP, z = TR_CODING_ZSTD, br = TR_CODING_BR;
-    enc_zlib(&enc, (const uint8_t *)a, strlen(a), W_GZIP);
-    enc_zlib(&enc, (const uint8_t *)b, strlen(b), W_GZIP);
+    enc_zlib(&enc, (const uint8_t *)a, strlen(a), ENC_GZIP);
+    enc_zlib(&enc, (const uint8_t *)b, strlen(b), ENC_GZIP);
     for (size_t piece = 0; piece < 2; piece++) {
         TT_EQ_INT(decode(&out, &g, 1, &enc, piece, NULL), TR_BODYDEC_OK);
         TT_CHECK(out.len == strlen(a) + strlen(b) && !memcmp(out.p, a, strlen(a)) &&
@@ -278,9 +202,9 @@ static void t_concatenated(void)
     sb_free(&enc);
     /* ... up to the end of the body: a member after junk is junk too,
      * however the body is cut */
-    enc_zlib(&enc, (const uint8_t *)a, strlen(a), W_GZIP);
+    enc_zlib(&enc, (const uint8_t *)a, strlen(a), ENC_GZIP);
     sb_put(&enc, "XY", 2);
-    enc_zlib(&enc, (const uint8_t *)b, strlen(b), W_GZIP);
+    enc_zlib(&enc, (const uint8_t *)b, strlen(b), ENC_GZIP);
     for (size_t piece = 0; piece < 4; piece++) {
         TT_EQ_INT(decode(&out, &g, 1, &enc, piece, NULL), TR_BODYDEC_OK);
         TT_CHECK(out.len == strlen(a) && !memcmp(out.p, a, strlen(a)));
@@ -303,6 +227,16 @@ static void t_concatenated(void)
     sb_free(&enc);
 }
 
+/* A dead decoder: push (k bytes of p) and finish give its reason again, and
+ * nothing more is emitted. */
+static void expect_dead(struct tr_bodydec *b, const uint8_t *p, size_t k, struct sb *out, int why)
+{
+    size_t had = out->len;
+    TT_EQ_INT(tr_bodydec_push(b, p, k, sink, out), why);
+    TT_EQ_INT(tr_bodydec_finish(b, sink, out), why);
+    TT_EQ_INT(out->len, had);
+}
+
 static void t_truncated(void)
 {
     uint8_t *t = text(20000);
@@ -316,10 +250,7 @@ static void t_truncated(void)
         TT_EQ_INT(tr_bodydec_push(b, enc.p, enc.len, sink, &out), TR_BODYDEC_OK);
         TT_EQ_INT(tr_bodydec_finish(b, sink, &out), TR_BODYDEC_ERROR);
         /* dead: the same reason, nothing emitted */
-        size_t had = out.len;
-        TT_EQ_INT(tr_bodydec_push(b, enc.p, 10, sink, &out), TR_BODYDEC_ERROR);
-        TT_EQ_INT(tr_bodydec_finish(b, sink, &out), TR_BODYDEC_ERROR);
-        TT_EQ_INT(out.len, had);
+        expect_dead(b, enc.p, 10, &out, TR_BODYDEC_ERROR);
         tr_bodydec_free(b);
         sb_free(&out);
         sb_free(&enc);
@@ -424,7 +355,7 @@ static void t_bomb_ratio(void)
     uint8_t *zeros = calloc(1, n);
     struct sb enc = {0}, out;
     int g = TR_CODING_GZIP;
-    enc_zlib(&enc, zeros, n, W_GZIP);
+    enc_zlib(&enc, zeros, n, ENC_GZIP);
     struct tr_bodydec_opts o = {0, 100};
     struct tr_bodydec *b = tr_bodydec_new(&g, 1, &o);
     memset(&out, 0, sizeof out);
@@ -433,10 +364,7 @@ static void t_bomb_ratio(void)
     TT_CHECK(out.len > TR_BODYDEC_RATIO_FLOOR - 8192);
     TT_EQ_INT(tr_bodydec_out(b), out.len);
     /* dead: same reason again, nothing more */
-    size_t had = out.len;
-    TT_EQ_INT(tr_bodydec_push(b, enc.p, 16, sink, &out), TR_BODYDEC_BOMB);
-    TT_EQ_INT(tr_bodydec_finish(b, sink, &out), TR_BODYDEC_BOMB);
-    TT_EQ_INT(out.len, had);
+    expect_dead(b, enc.p, 16, &out, TR_BODYDEC_BOMB);
     tr_bodydec_free(b);
     sb_free(&out);
     /* a laxer ratio lets it through (defaults: 64 MiB, 100:1 => bomb) */
@@ -484,11 +412,8 @@ static void t_out_error(void)
         struct tr_bodydec *b = tr_bodydec_new(&c, 1, NULL);
         out_fail_after = 1;
         TT_EQ_INT(tr_bodydec_push(b, enc.p, enc.len, failing, &out), TR_E_IO);
-        size_t had = out.len;
-        TT_CHECK(had > 0 && had < 100000);
-        TT_EQ_INT(tr_bodydec_push(b, enc.p, 1, sink, &out), TR_E_IO);
-        TT_EQ_INT(tr_bodydec_finish(b, sink, &out), TR_E_IO);
-        TT_EQ_INT(out.len, had);
+        TT_CHECK(out.len > 0 && out.len < 100000);
+        expect_dead(b, enc.p, 1, &out, TR_E_IO);
         tr_bodydec_free(b);
         sb_free(&out);
         sb_free(&enc);

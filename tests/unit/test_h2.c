@@ -5,6 +5,8 @@
 #include "core/err.h"
 #include "proto/h2.h"
 #include "redact/redact.h"
+#include "enc.h"
+#include "sb.h"
 #include "tt.h"
 
 #include <nghttp2/nghttp2.h>
@@ -13,49 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 static struct tr_ruleset *RS;
-
-/* ---- growable byte buffer ---- */
-
-struct sb {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-static void sb_put(struct sb *b, const void *p, size_t n)
-{
-    if (b->len + n > b->cap) {
-        b->cap = (b->len + n) * 2 + 64;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p)
-            abort();
-    }
-    if (n)
-        memcpy(b->p + b->len, p, n);
-    b->len += n;
-}
-
-static void sb_free(struct sb *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
-static int has(const struct sb *b, const char *s)
-{
-    return b->len && memmem(b->p, b->len, s, strlen(s)) != NULL;
-}
-
-static int sink(void *ctx, const uint8_t *p, size_t n)
-{
-    sb_put(ctx, p, n);
-    return 0;
-}
 
 /* ---- input builder: a real nghttp2 encoder (dynamic table, Huffman) ---- */
 
@@ -472,24 +435,6 @@ static void test_server_response(void)
     sb_free(&o);
 }
 
-/* gzip of s (zlib's gzip wrapper). */
-static size_t gz(const char *s, size_t n, uint8_t *out, size_t cap)
-{
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        abort();
-    z.next_in = (Bytef *)(uintptr_t)s;
-    z.avail_in = (uInt)n;
-    z.next_out = out;
-    z.avail_out = (uInt)cap;
-    if (deflate(&z, Z_FINISH) != Z_STREAM_END)
-        abort();
-    size_t k = z.total_out;
-    deflateEnd(&z);
-    return k;
-}
-
 /* DATA payloads of stream sid in an output frame sequence (server side). */
 static void data_of(const uint8_t *p, size_t n, uint32_t sid, struct sb *out)
 {
@@ -522,8 +467,8 @@ static void test_encoded_bodies(void)
         abort();
     put_settings(&in);
     const char body[] = "{\"user\":\"alice\",\"password\":\"hunter2xyz\",\"note\":\"decoded ok\"}";
-    uint8_t z[512];
-    size_t zn = gz(body, sizeof body - 1, z, sizeof z);
+    struct sb z = {0}; /* gzip, level 9 */
+    enc_zlib_level(&z, body, sizeof body - 1, ENC_GZIP, 9, 8);
     const struct hf h1[] = {{":status", "200"}, {"content-type", "application/json"},
                             {"content-encoding", "gzip"}, {"content-length", "99"}};
     const struct hf h3[] = {{":status", "200"}, {"content-encoding", "compress"}, {"content-length", "20"}};
@@ -533,10 +478,10 @@ static void test_encoded_bodies(void)
     put_headers(&in, def, 3, h3, 3, 0, 0, 0);
     put_headers(&in, def, 5, h5, 2, 0, 0, 0);
     put_headers(&in, def, 7, h7, 2, 0, 0, 0);
-    put_data_n(&in, 1, z, 10, 0); /* split across frames, interleaved */
+    put_data_n(&in, 1, z.p, 10, 0); /* split across frames, interleaved */
     put_data(&in, 3, "\x1f\x9dpassword=hunter2xyz", 1);
     put_data(&in, 5, "\x1f\x8b\x08\x00garbage-hunter2xyz", 1);
-    put_data_n(&in, 1, z + 10, zn - 10, 1);
+    put_data_n(&in, 1, z.p + 10, z.len - 10, 1);
     put_data(&in, 7, "plain body", 1);
     nghttp2_hd_deflate_del(def);
     struct tr_h2_stats st;
@@ -562,6 +507,27 @@ static void test_encoded_bodies(void)
     parsed_free(&r);
     sb_free(&in);
     sb_free(&o);
+    sb_free(&z);
+}
+
+/* Rules from text, through a temporary file (removed once loaded); NULL
+ * (and a failed check) when they do not load. */
+static struct tr_ruleset *rules_from_text(const char *tag, const char *text)
+{
+    char pbuf[64];
+    snprintf(pbuf, sizeof pbuf, "/tmp/test_h2_%s.%ld.rules", tag, (long)getpid());
+    const char *path = pbuf;
+    FILE *f = fopen(path, "w");
+    TT_CHECK(f != NULL);
+    if (!f)
+        return NULL;
+    fputs(text, f);
+    fclose(f);
+    struct tr_ruleset *rs = NULL;
+    char err[256];
+    TT_EQ_INT(tr_rules_load(&rs, &path, 1, err, sizeof err), 0);
+    remove(path);
+    return rs;
 }
 
 /* Body-scoped rules follow the stream's content-type; a drop rule shortens
@@ -569,22 +535,10 @@ static void test_encoded_bodies(void)
  * not depend on how DATA was cut. */
 static void test_body_scope_and_drop(void)
 {
-    char pbuf[64];
-    snprintf(pbuf, sizeof pbuf, "/tmp/test_h2_scope.%ld.rules", (long)getpid());
-    const char *path = pbuf;
-    FILE *f = fopen(path, "w");
-    TT_CHECK(f != NULL);
-    if (!f)
-        return;
-    fputs("rule t-json\nscope body:json\npattern \"name\":\"(?<secret>[^\"]{1,64})\"\nkeywords name\n"
-          "match \"name\":\"bob\"\n"
-          "rule t-drop\npattern DROP-[a-z]{1,32}\nkeywords DROP-\naction drop\nmatch DROP-abc\n",
-          f);
-    fclose(f);
-    struct tr_ruleset *rs = NULL;
-    char err[256];
-    TT_EQ_INT(tr_rules_load(&rs, &path, 1, err, sizeof err), 0);
-    remove(path);
+    struct tr_ruleset *rs = rules_from_text(
+        "scope", "rule t-json\nscope body:json\npattern \"name\":\"(?<secret>[^\"]{1,64})\"\nkeywords name\n"
+                 "match \"name\":\"bob\"\n"
+                 "rule t-drop\npattern DROP-[a-z]{1,32}\nkeywords DROP-\naction drop\nmatch DROP-abc\n");
     if (!rs)
         return;
     struct sb in = {0};
@@ -845,22 +799,11 @@ static void test_bad_preface(void)
  * the whole value. */
 static void test_injection_and_drop(void)
 {
-    char pbuf[64];
-    snprintf(pbuf, sizeof pbuf, "/tmp/test_h2_drop.%ld.rules", (long)getpid());
-    const char *path = pbuf;
-    FILE *f = fopen(path, "w");
-    TT_CHECK(f != NULL);
-    if (!f)
-        return;
-    fputs("rule t-drop\npattern (?m)^x-drop:[ \\t]*(?<secret>[^\\r\\n]{1,100})\nkeywords x-drop\n"
-          "action drop\nmatch x-drop: abc\\r\\n\n"
-          "rule t-line\npattern (?m)^authorization: (?<secret>[^\\r\\n]{1,100})\n"
-          "keywords authorization\nmatch authorization: x\\r\\n\n",
-          f);
-    fclose(f);
-    struct tr_ruleset *rs = NULL;
-    char err[256];
-    TT_EQ_INT(tr_rules_load(&rs, &path, 1, err, sizeof err), 0);
+    struct tr_ruleset *rs = rules_from_text(
+        "drop", "rule t-drop\npattern (?m)^x-drop:[ \\t]*(?<secret>[^\\r\\n]{1,100})\nkeywords x-drop\n"
+                "action drop\nmatch x-drop: abc\\r\\n\n"
+                "rule t-line\npattern (?m)^authorization: (?<secret>[^\\r\\n]{1,100})\n"
+                "keywords authorization\nmatch authorization: x\\r\\n\n");
     if (!rs)
         return;
     struct sb in = {0}, o = {0};
@@ -888,7 +831,6 @@ static void test_injection_and_drop(void)
     parsed_free(&r);
     tr_h2dir_free(d);
     tr_rules_free(rs);
-    remove(path);
     sb_free(&in);
     sb_free(&o);
 }

@@ -7,6 +7,8 @@
 #include "proto/http1.h"
 #include "proto/media.h"
 #include "proto/ws.h"
+#include "enc.h"
+#include "sb.h"
 #include "tt.h"
 
 #include <stdint.h>
@@ -17,76 +19,14 @@
 #include <zlib.h>
 #include <zstd.h>
 
-struct sb {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-static void sb_put(struct sb *b, const void *p, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n) * 2 + 64;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p)
-            abort();
-    }
-    if (n)
-        memcpy(b->p + b->len, p, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void sb_str(struct sb *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-static void sb_free(struct sb *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
-
-static int sink(void *ctx, const uint8_t *p, size_t n)
-{
-    sb_put(ctx, p, n);
-    return 0;
-}
-
-static int has(const struct sb *b, const char *s)
-{
-    return b->len && memmem(b->p, b->len, s, strlen(s)) != NULL;
-}
-
-static int has_ci(const struct sb *b, const char *s)
-{
-    size_t k = strlen(s);
-    for (size_t i = 0; i + k <= b->len; i++)
-        if (strncasecmp((const char *)b->p + i, s, k) == 0)
-            return 1;
-    return 0;
-}
-
 /* ---- encoders (test time) ---- */
 
+/* deflate at level 9, memLevel 9 (the compressed bodies these cases were
+ * written against) */
 static void zenc(struct sb *o, const void *p, size_t n, int wbits)
 {
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, 9, Z_DEFLATED, wbits, 9, Z_DEFAULT_STRATEGY) != Z_OK)
-        abort();
-    size_t cap = deflateBound(&z, (uLong)n) + 64;
-    uint8_t *buf = malloc(cap);
-    z.next_in = (Bytef *)(uintptr_t)p;
-    z.avail_in = (uInt)n;
-    z.next_out = buf;
-    z.avail_out = (uInt)cap;
-    if (deflate(&z, Z_FINISH) != Z_STREAM_END)
-        abort();
-    sb_put(o, buf, cap - z.avail_out);
-    deflateEnd(&z);
-    free(buf);
+    enc_zlib_level(o, p, n, wbits, 9, 9);
 }
-#define GZIP (16 + MAX_WBITS)
-#define ZLIB MAX_WBITS
-#define RAW (-MAX_WBITS)
 
 /* brotli -c / zstd -c of the texts below (no encoder library is linked) */
 static const char br_txt[] =
@@ -289,7 +229,7 @@ static void coded_case(const char *ce, const uint8_t *body, size_t blen, const c
 static void t_gzip(void)
 {
     struct sb z = {0};
-    zenc(&z, json, strlen(json), GZIP);
+    zenc(&z, json, strlen(json), ENC_GZIP);
     coded_case("gzip", z.p, z.len, json);
     coded_case("x-gzip", z.p, z.len, json);
     coded_case("GZIP, identity", z.p, z.len, json);
@@ -299,8 +239,8 @@ static void t_gzip(void)
 static void t_deflate(void)
 {
     struct sb z = {0}, raw = {0};
-    zenc(&z, json, strlen(json), ZLIB);
-    zenc(&raw, json, strlen(json), RAW);
+    zenc(&z, json, strlen(json), ENC_ZLIB);
+    zenc(&raw, json, strlen(json), ENC_RAW);
     coded_case("deflate", z.p, z.len, json);
     coded_case("deflate", raw.p, raw.len, json);
     sb_free(&z);
@@ -334,16 +274,16 @@ static void t_stacked(void)
 {
     struct sb a = {0}, b = {0};
     /* "deflate, gzip": deflate applied first, then gzip */
-    zenc(&a, json, strlen(json), ZLIB);
-    zenc(&b, a.p, a.len, GZIP);
+    zenc(&a, json, strlen(json), ENC_ZLIB);
+    zenc(&b, a.p, a.len, ENC_GZIP);
     coded_case("deflate, gzip", b.p, b.len, json);
     sb_free(&a);
     sb_free(&b);
-    zenc(&a, br_bin, sizeof br_bin, GZIP);
+    zenc(&a, br_bin, sizeof br_bin, ENC_GZIP);
     coded_case("br, gzip", a.p, a.len, br_txt);
     sb_free(&a);
     /* the order matters: the reverse is a decode error */
-    zenc(&a, br_bin, sizeof br_bin, GZIP);
+    zenc(&a, br_bin, sizeof br_bin, ENC_GZIP);
     struct sb in = {0};
     resp_hdr(&in, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip, br\r\n", a.len);
     sb_put(&in, a.p, a.len);
@@ -361,7 +301,7 @@ static void t_stacked(void)
 static void t_chunked_gzip(void)
 {
     struct sb z = {0}, in = {0};
-    zenc(&z, json, strlen(json), GZIP);
+    zenc(&z, json, strlen(json), ENC_GZIP);
     sb_str(&in, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n"
                 "Trailer: X-Sum\r\n\r\n");
     size_t half = z.len / 2;
@@ -395,7 +335,7 @@ static void t_chunked_gzip(void)
 static void t_gzip_request(void)
 {
     struct sb z = {0}, in = {0};
-    zenc(&z, json, strlen(json), GZIP);
+    zenc(&z, json, strlen(json), ENC_GZIP);
     resp_hdr(&in, "POST /api HTTP/1.1\r\nHost: e\r\nContent-Encoding: gzip\r\n", z.len);
     sb_put(&in, z.p, z.len);
     struct run r;
@@ -413,7 +353,7 @@ static void t_bomb(void)
     size_t n = 10u * 1000u * 1000u;
     uint8_t *zeros = calloc(1, n);
     struct sb z = {0}, in = {0};
-    zenc(&z, zeros, n, GZIP);
+    zenc(&z, zeros, n, ENC_GZIP);
     free(zeros);
     resp_hdr(&in, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n", z.len);
     sb_put(&in, z.p, z.len);
@@ -433,7 +373,7 @@ static void t_bomb(void)
     uint8_t big[8192];
     for (size_t i = 0; i < sizeof big; i++)
         big[i] = (uint8_t)('a' + (i * 7919) % 26);
-    zenc(&z, big, sizeof big, GZIP);
+    zenc(&z, big, sizeof big, ENC_GZIP);
     resp_hdr(&in, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n", z.len);
     sb_put(&in, z.p, z.len);
     run(&r, 0, &in, 0, NULL, &o);
@@ -469,7 +409,7 @@ static void t_unknown_coding(void)
 static void t_decode_error(void)
 {
     struct sb z = {0}, in = {0};
-    zenc(&z, json, strlen(json), GZIP);
+    zenc(&z, json, strlen(json), ENC_GZIP);
     z.p[z.len / 2] ^= 0x55;
     z.p[z.len / 2 + 1] ^= 0xaa;
     resp_hdr(&in, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n", z.len);
@@ -482,10 +422,10 @@ static void t_decode_error(void)
     sb_free(&r.out);
     sb_free(&in);
     /* truncated gzip (body shorter than the stream) */
-    zenc(&in, "", 0, GZIP);
+    zenc(&in, "", 0, ENC_GZIP);
     sb_free(&in);
     sb_free(&z);
-    zenc(&z, json, strlen(json), GZIP);
+    zenc(&z, json, strlen(json), ENC_GZIP);
     resp_hdr(&in, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n", z.len - 8);
     sb_put(&in, z.p, z.len - 8);
     run(&r, 0, &in, 0, NULL, NULL);
@@ -507,7 +447,7 @@ static void t_large_body(void)
         t[i] = (uint8_t)('a' + (x >> 16) % 16);
     }
     struct sb z = {0}, in = {0};
-    zenc(&z, t, n, GZIP);
+    zenc(&z, t, n, ENC_GZIP);
     resp_hdr(&in, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n", z.len);
     sb_put(&in, z.p, z.len);
     struct run r;
@@ -541,7 +481,7 @@ static void t_http10_eof(void)
     sb_free(&r.out);
     sb_free(&in);
     struct sb z = {0};
-    zenc(&z, json, strlen(json), GZIP);
+    zenc(&z, json, strlen(json), ENC_GZIP);
     sb_str(&in, "HTTP/1.0 200 OK\r\nContent-Encoding: gzip\r\n\r\n");
     sb_put(&in, z.p, z.len);
     run(&r, 0, &in, 0, NULL, NULL);
@@ -593,7 +533,7 @@ static void t_gap(void)
 
     /* in an encoded body: withheld, nothing decoded is shown */
     struct sb z = {0}, in = {0};
-    zenc(&z, json, strlen(json), GZIP);
+    zenc(&z, json, strlen(json), ENC_GZIP);
     resp_hdr(&in, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n", z.len);
     sb_put(&in, z.p, z.len / 2);
     d = tr_http1dir_new(0, sink, &out, NULL);
@@ -872,7 +812,7 @@ static void t_media_chunked_response(void)
 
     /* gzip'd and chunked: decoded, re-chunked as one chunk */
     struct sb z = {0}, zin = {0};
-    zenc(&z, json, strlen(json), GZIP);
+    zenc(&z, json, strlen(json), ENC_GZIP);
     sb_str(&zin, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
                  "Transfer-Encoding: chunked\r\n\r\n");
     char h[32];

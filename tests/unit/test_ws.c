@@ -4,6 +4,7 @@
  * was cut; gaps, protocol errors, inflate errors and bombs fail closed. */
 #include "core/err.h"
 #include "proto/ws.h"
+#include "sb.h"
 #include "tt.h"
 
 #include <stdint.h>
@@ -13,44 +14,6 @@
 #include <zlib.h>
 
 #define SECRET "Bearer sk_live_SECRET0123456789"
-
-/* ---- growable byte buffer ---- */
-
-struct sb {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-static void sb_put(struct sb *b, const void *p, size_t n)
-{
-    if (b->len + n > b->cap) {
-        b->cap = (b->len + n) * 2 + 64;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p)
-            abort();
-    }
-    if (n)
-        memcpy(b->p + b->len, p, n);
-    b->len += n;
-}
-
-static void sb_free(struct sb *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
-static int has(const struct sb *b, const char *s)
-{
-    return b->len && memmem(b->p, b->len, s, strlen(s)) != NULL;
-}
-
-static int sink(void *ctx, const uint8_t *p, size_t n)
-{
-    sb_put(ctx, p, n);
-    return 0;
-}
 
 /* ---- input builder ---- */
 
