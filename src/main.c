@@ -4,6 +4,7 @@
  * -> sinks.  The only mutable state outside the run context is the signal
  * flag for live captures.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -633,6 +634,28 @@ static void keep_other(void *ctx, const uint8_t *ip, size_t len, struct timeval 
     tr_pcapw_write_ip(ctx, ip, len, ts);
 }
 
+/* Leak self-check of one output file: a hit (key material or a value the
+ * rules redacted elsewhere) removes it.  Returns 0 when clean. */
+static int leak_check_file(struct tr_leakcheck *lc, const char *file, int rules_on)
+{
+    uint64_t at = 0;
+    int hit = lc ? tr_leakcheck_file(lc, file, &at) : -1;
+    if (hit == 0)
+        return 0;
+    if (hit > 0 && !rules_on)
+        fprintf(stderr, "tlsredact: leak self-check: %s contains key material (offset %llu): the "
+                "decrypted traffic itself carries it and redaction is off (-R none); file removed\n",
+                file, (unsigned long long)at);
+    else if (hit > 0)
+        fprintf(stderr, "tlsredact: leak self-check: %s contains key material or a value the rules redacted "
+                "elsewhere (offset %llu): file removed; add a rule for it, or report it as a bug\n", file,
+                (unsigned long long)at);
+    else
+        fprintf(stderr, "tlsredact: leak self-check: %s could not be checked: file removed\n", file);
+    remove(file);
+    return -1;
+}
+
 /* Every value a rule redacts is remembered for the leak self-check. */
 static void leak_value(void *ctx, const uint8_t *p, size_t n)
 {
@@ -731,6 +754,9 @@ int main(int argc, char **argv)
     parse_args(&cli, argc, argv);
     if (cli.test_rules)
         return run_test_rules(&cli);
+    /* files of --export-streams older than this were not written by us
+     * (one second of slack: mtime granularity) */
+    const time_t run_start = time(NULL) - 1;
     int rc = EX_DONE;
     char err[1024] = "";
     struct run R;
@@ -982,27 +1008,28 @@ int main(int argc, char **argv)
             fprintf(stderr, "tlsredact: note: the leak self-check looked for the first %u redacted values only "
                     "(%llu more were not kept)\n", TR_LEAKCHECK_MAX_VALUES,
                     (unsigned long long)tr_leakcheck_values_dropped(lc));
-        for (size_t i = 0; i < 3; i++) {
-            if (!files[i])
-                continue;
-            uint64_t at = 0;
-            int hit = lc ? tr_leakcheck_file(lc, files[i], &at) : -1;
-            if (hit != 0) {
-                if (hit > 0 && !R.rules)
-                    fprintf(stderr, "tlsredact: leak self-check: %s contains key material (offset %llu): the "
-                            "decrypted traffic itself carries it and redaction is off (-R none); file removed\n",
-                            files[i], (unsigned long long)at);
-                else if (hit > 0)
-                    fprintf(stderr, "tlsredact: leak self-check: %s contains key material (offset %llu): file "
-                            "removed; add a rule for it, or report it as a bug\n", files[i],
-                            (unsigned long long)at);
-                else
-                    fprintf(stderr, "tlsredact: leak self-check: %s could not be checked: file removed\n",
-                            files[i]);
-                remove(files[i]);
+        for (size_t i = 0; i < 3; i++)
+            if (files[i] && leak_check_file(lc, files[i], R.rules != NULL) != 0)
                 rc = EX_RUNTIME;
-            }
+        /* the exported streams of this run: the directory is listed rather
+         * than remembered, so memory does not grow with the connections */
+        DIR *dp = cli.export_dir ? opendir(cli.export_dir) : NULL;
+        struct dirent *de;
+        while (dp && (de = readdir(dp)) != NULL) {
+            size_t nl = strlen(de->d_name);
+            if (nl < 5 || de->d_name[0] < '0' || de->d_name[0] > '9' ||
+                (strcmp(de->d_name + nl - 4, ".c2s") && strcmp(de->d_name + nl - 4, ".s2c")))
+                continue;
+            char path[4096];
+            struct stat sb;
+            if (snprintf(path, sizeof path, "%s/%s", cli.export_dir, de->d_name) >= (int)sizeof path ||
+                stat(path, &sb) != 0 || sb.st_mtime < run_start)
+                continue; /* not written by this run */
+            if (leak_check_file(lc, path, R.rules != NULL) != 0)
+                rc = EX_RUNTIME;
         }
+        if (dp)
+            closedir(dp);
     }
     if (R.report) {
         if (rc == EX_DAMAGED)

@@ -73,6 +73,9 @@ struct tr_conn_summary {
     uint64_t encrypted[2];      /* application data that stayed encrypted */
     uint64_t failed[2];         /* protected bytes withheld: bad MAC, skipped 0-RTT */
     uint64_t masked, withheld;  /* redaction: bytes masked/tokenized, withheld */
+    uint64_t uninspected;       /* withheld by the HTTP/WebSocket decoders: bodies,
+                                   header blocks or frames that could not be
+                                   decoded (unknown coding, bomb, HPACK error...) */
     size_t nrules;              /* per-rule counts of this connection */
     const uint64_t *rule_matches, *rule_bytes;
     const char *const *rule_ids;
@@ -97,7 +100,9 @@ struct tr_ev {
     uint64_t offset;            /* DATA/GAP: stream offset in direction dir */
     int encrypted;              /* RECORD: body could not be read */
     int withheld;               /* DATA: len bytes withheld, data NULL:
-                                   1 by a drop rule, 2 fail-closed (limit) */
+                                   1 by a drop rule, 2 fail-closed (limit),
+                                   3 could not be decoded (HTTP/2 view; the
+                                   count is in the summary's uninspected) */
     int decrypted;              /* DATA: from decrypted TLS (0: cleartext TCP
                                    or a STARTTLS preamble) */
     /* DATA: which outputs it is for.  Most cleartext is both the bytes on
@@ -115,6 +120,8 @@ struct tr_ev {
     const uint8_t *raw;
     size_t rawlen;
     const char *alpn;           /* negotiated ALPN protocol, "" if none */
+    const char *app;            /* application protocol the session parsed
+                                   ("http/1.1", "h2"), NULL if none */
     const char *verdict;        /* VERDICT: class name (ok, failed, ...) */
     uint16_t mss[2];            /* CONN_OPEN/CLOSE: MSS announced by client/server (0 unknown) */
     int closed[2];              /* CONN_CLOSE: per side 0 open, 1 FIN, 2 RST */

@@ -187,9 +187,9 @@ static void put_summary(FILE *o, const struct tr_conn_summary *s)
                 (unsigned long long)s->records[i], (unsigned long long)s->not_dissected[i],
                 (unsigned long long)s->plain[i], (unsigned long long)s->decrypted[i],
                 (unsigned long long)s->encrypted[i], (unsigned long long)s->failed[i]);
-    fprintf(o, ",\"gaps\":%llu,\"gap_bytes\":%llu,\"masked\":%llu,\"withheld\":%llu",
+    fprintf(o, ",\"gaps\":%llu,\"gap_bytes\":%llu,\"masked\":%llu,\"withheld\":%llu,\"uninspected\":%llu",
             (unsigned long long)s->gaps, (unsigned long long)s->gap_bytes, (unsigned long long)s->masked,
-            (unsigned long long)s->withheld);
+            (unsigned long long)s->withheld, (unsigned long long)s->uninspected);
     fprintf(o, ",\"version\":%u,\"version_name\":", (unsigned)s->version);
     tr_json_str(o, s->version ? s->version_name : NULL);
     fprintf(o, ",\"suite\":%u,\"suite_name\":", (unsigned)s->suite);
@@ -269,7 +269,7 @@ static void ev(void *ctx, const struct tr_ev *e)
         }
         if (e->withheld) {
             fprintf(o, ",\"withheld\":%zu,\"reason\":\"%s\"", e->len,
-                    e->withheld == 1 ? "drop_rule" : "fail_closed");
+                    e->withheld == 1 ? "drop_rule" : e->withheld == 3 ? "undecodable" : "fail_closed");
         } else if (e->data && tr_json_utf8_valid(e->data, e->len)) {
             fputs(",\"data\":", o);
             tr_json_strn(o, e->data, e->len);

@@ -8,6 +8,7 @@
  * Each conversation written keeps only its next sequence numbers.
  */
 #include "out/pcapw.h"
+#include "proto/http1.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -53,6 +54,7 @@ struct pside {
     uint64_t skip;    /* rest of a PDU already written in pieces */
     int started;      /* bytes of this side were seen */
     int lost;         /* framing lost (gap, withheld span, no parse): as it comes */
+    int big;          /* ... only because a message outgrew buf: resumable */
     struct timeval ts;
 };
 
@@ -577,6 +579,26 @@ static void pdu_data(struct tr_pcapw *w, struct conn *c, int side, const char *p
             ps->started = 1;
             continue;
         }
+        if (ps->lost && ps->buf && ps->big) {
+            if (!strcmp(proto, "http") && tr_http1_looks_like(p, n, !side)) {
+                /* the message too long to hold has ended: framing resumes
+                 * at the next start line (the session releases HTTP/1.x
+                 * messages as they end, so one starts a piece) */
+                pdu_flush(w, c, side, "data");
+                ps->lost = ps->big = 0;
+            } else {
+                /* its rest, in pieces of the buffer's size */
+                size_t k = TR_PCAPW_PDU_MAX - ps->n < n ? TR_PCAPW_PDU_MAX - ps->n : n;
+                memcpy(ps->buf + ps->n, p, k);
+                ps->n += k;
+                ps->ts = ts;
+                p += k;
+                n -= k;
+                if (ps->n == TR_PCAPW_PDU_MAX) /* not a message start: not for the http dissector */
+                    pdu_flush(w, c, side, "data");
+                continue;
+            }
+        }
         if (ps->lost || !ps->buf) {
             pdu(w, c, side, proto, p, n, ts);
             ps->started = 1;
@@ -604,10 +626,12 @@ static void pdu_data(struct tr_pcapw *w, struct conn *c, int side, const char *p
             continue;
         if (r < 0 || ps->n == TR_PCAPW_PDU_MAX) {
             /* not at a message start, or a message longer than we hold */
-            if (r == 0 && total > ps->n)
+            if (r == 0 && total > ps->n) {
                 ps->skip = total - ps->n;
-            else
+            } else {
                 ps->lost = 1;
+                ps->big = r == 0; /* a long message of unknown length (chunked) */
+            }
             pdu_flush(w, c, side, proto);
             ps->started = 1;
         }
@@ -617,7 +641,10 @@ static void pdu_data(struct tr_pcapw *w, struct conn *c, int side, const char *p
 static void pdu_ev(struct tr_pcapw *w, struct conn *c, const struct tr_ev *e)
 {
     int side = e->dir & 1;
-    const char *proto = tr_pcapw_proto_name(e->alpn, c->sport);
+    /* the protocol the session parsed (HTTP/1.x seen without ALPN), else
+     * ALPN, else the port - as mapped with --port-map */
+    const char *proto = tr_pcapw_proto_name(e->app && *e->app ? e->app : e->alpn,
+                                            tr_portmap_lookup(&w->map, c->sport));
     c->proto = proto;
     if (e->type == TR_EV_DATA)
         c->pdu_port = e->decrypted ? tr_portmap_lookup(&w->map, c->sport) : c->sport;

@@ -80,7 +80,7 @@ static long http_len(int client, const uint8_t *p, size_t n, uint64_t *total)
     if (response && hlen > 12)
         status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
     uint64_t clen = 0;
-    int have_len = 0, chunked = 0;
+    int have_len = 0, chunked = 0, close = 0;
     for (const uint8_t *l = find(p, hlen, "\r\n", 2) + 2; l < he;) {
         const uint8_t *eol = find(l, (size_t)(he + 2 - l), "\r\n", 2);
         if (ieq_prefix(l, eol, "content-length:")) {
@@ -93,6 +93,8 @@ static long http_len(int client, const uint8_t *p, size_t n, uint64_t *total)
         } else if (ieq_prefix(l, eol, "transfer-encoding:") &&
                    find(l, (size_t)(eol - l), "chunked", 7)) {
             chunked = 1;
+        } else if (ieq_prefix(l, eol, "connection:") && find(l, (size_t)(eol - l), "close", 5)) {
+            close = 1;
         }
         l = eol + 2;
     }
@@ -103,6 +105,10 @@ static long http_len(int client, const uint8_t *p, size_t n, uint64_t *total)
     }
     if (!have_len) {
         if (!response || status / 100 == 1 || status == 204 || status == 304)
+            return (long)hlen;
+        /* an HTTP/1.1 response that is kept alive has a length unless it
+         * has no body (the answer to HEAD: we do not see the request) */
+        if (hlen > 8 && !memcmp(p, "HTTP/1.1", 8) && !close)
             return (long)hlen;
         return 0; /* until the close */
     }

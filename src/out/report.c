@@ -39,7 +39,7 @@ struct hashed {
 struct live {
     uint64_t conn;
     struct timeval first;
-    uint64_t drop_bytes, drop_spans, limit_bytes, limit_spans;
+    uint64_t drop_bytes, drop_spans, limit_bytes, limit_spans, uninspected;
     struct live *next;
 };
 
@@ -50,7 +50,7 @@ struct dirtot {
 struct totals {
     uint64_t conns;
     struct dirtot d[2];
-    uint64_t drop_bytes, drop_spans, limit_bytes, limit_spans;
+    uint64_t drop_bytes, drop_spans, limit_bytes, limit_spans, uninspected;
     uint64_t masked, gaps, gap_bytes;
 };
 
@@ -377,10 +377,12 @@ static void on_verdict(struct tr_report *r, const struct tr_ev *e)
         d->failed += s->failed[i];
     }
     fprintf(o, "},\"withheld\":{\"failed_or_skipped\":%llu,\"not_decrypted\":%llu,\"redaction_drop\":%llu,"
-            "\"redaction_drop_spans\":%llu,\"redaction_limit\":%llu,\"redaction_limit_spans\":%llu}",
+            "\"redaction_drop_spans\":%llu,\"redaction_limit\":%llu,\"redaction_limit_spans\":%llu,"
+            "\"uninspected\":%llu}",
             (unsigned long long)(s->failed[0] + s->failed[1]), (unsigned long long)(s->encrypted[0] + s->encrypted[1]),
             (unsigned long long)l->drop_bytes, (unsigned long long)l->drop_spans,
-            (unsigned long long)l->limit_bytes, (unsigned long long)l->limit_spans);
+            (unsigned long long)l->limit_bytes, (unsigned long long)l->limit_spans,
+            (unsigned long long)s->uninspected);
     fprintf(o, ",\"gaps\":{\"count\":%llu,\"bytes\":%llu}", (unsigned long long)s->gaps,
             (unsigned long long)s->gap_bytes);
     fprintf(o, ",\"redaction\":{\"masked_bytes\":%llu,\"rules\":[", (unsigned long long)s->masked);
@@ -412,6 +414,7 @@ static void on_verdict(struct tr_report *r, const struct tr_ev *e)
     r->tot.drop_spans += l->drop_spans;
     r->tot.limit_bytes += l->limit_bytes;
     r->tot.limit_spans += l->limit_spans;
+    r->tot.uninspected += s->uninspected;
     r->tot.masked += s->masked;
     r->tot.gaps += s->gaps;
     r->tot.gap_bytes += s->gap_bytes;
@@ -451,7 +454,8 @@ static void ev(void *ctx, const struct tr_ev *e)
             l->first = e->ts;
         break;
     case TR_EV_DATA:
-        if (!e->withheld || !(l = live_get(r, e->conn)))
+        /* undecodable content is counted once, from the verdict summary */
+        if (!e->withheld || e->withheld == 3 || !(l = live_get(r, e->conn)))
             break;
         if (e->withheld == 1) {
             l->drop_bytes += e->len;
@@ -634,11 +638,12 @@ static void write_tail(struct tr_report *r, FILE *o)
     put_dirtot(o, &t->d[1]);
     fprintf(o, "},\n    \"withheld\": {\"failed_or_skipped\": %llu, \"not_decrypted\": %llu, "
             "\"redaction_drop\": %llu, \"redaction_drop_spans\": %llu, \"redaction_limit\": %llu, "
-            "\"redaction_limit_spans\": %llu},\n",
+            "\"redaction_limit_spans\": %llu, \"uninspected\": %llu},\n",
             (unsigned long long)(t->d[0].failed + t->d[1].failed),
             (unsigned long long)(t->d[0].not_decrypted + t->d[1].not_decrypted),
             (unsigned long long)t->drop_bytes, (unsigned long long)t->drop_spans,
-            (unsigned long long)t->limit_bytes, (unsigned long long)t->limit_spans);
+            (unsigned long long)t->limit_bytes, (unsigned long long)t->limit_spans,
+            (unsigned long long)t->uninspected);
     fprintf(o, "    \"masked_bytes\": %llu, \"gaps\": {\"count\": %llu, \"bytes\": %llu}},\n",
             (unsigned long long)t->masked, (unsigned long long)t->gaps, (unsigned long long)t->gap_bytes);
     fputs("  \"summary\": ", o);
@@ -696,10 +701,12 @@ void tr_report_print_summary(const struct tr_report *r, FILE *o)
     else
         fputs("redaction OFF\n", o);
     fprintf(o, "tlsredact: report: withheld: %llu bytes failed authentication or skipped 0-RTT, %llu not "
-            "decrypted, %llu by drop rules, %llu fail-closed; %llu gap%s (%llu bytes missing)\n",
+            "decrypted, %llu by drop rules, %llu fail-closed, %llu undecodable HTTP content; %llu gap%s "
+            "(%llu bytes missing)\n",
             (unsigned long long)(t->d[0].failed + t->d[1].failed),
             (unsigned long long)(t->d[0].not_decrypted + t->d[1].not_decrypted), (unsigned long long)t->drop_bytes,
-            (unsigned long long)t->limit_bytes, (unsigned long long)t->gaps, t->gaps == 1 ? "" : "s",
+            (unsigned long long)t->limit_bytes, (unsigned long long)t->uninspected, (unsigned long long)t->gaps,
+            t->gaps == 1 ? "" : "s",
             (unsigned long long)t->gap_bytes);
     if (!r->finished)
         return;

@@ -140,7 +140,9 @@ static void ev(void *ctx, const struct tr_ev *e)
                 snprintf(sn, sizeof sn, "http2 stream %lu ", (unsigned long)e->stream);
             fprintf(o, "%llu     %.4f (%.4f)  %s  %sdata: %zu bytes withheld (%s)\n", (unsigned long long)e->conn,
                     e->rel, e->delta, dirs(e->dir), sn, e->len,
-                    e->withheld == 1 ? "drop rule" : "could not be inspected: fail closed");
+                    e->withheld == 1 ? "drop rule"
+                    : e->withheld == 3 ? "could not be decoded: fail closed"
+                                       : "could not be inspected: fail closed");
             break;
         }
         if (!e->data)

@@ -466,7 +466,7 @@ static int s_data(struct tr_h2dir *d, struct h2s *s, const uint8_t *p, size_t n)
         return 0;
     if (!s || s->why) {
         d->st.data_withheld += n;
-        return s && d->bcb ? d->bcb(d->bctx, s->sid, NULL, n, 2, 0) : 0;
+        return s && d->bcb ? d->bcb(d->bctx, s->sid, NULL, n, 3, 0) : 0;
     }
     int rc;
     if (s->ncod) {
@@ -577,6 +577,7 @@ static void s_end_all(struct tr_h2dir *d)
 {
     for (size_t i = 0; i < TR_H2_MAX_STREAMS; i++) {
         if (d->streams[i].used) {
+            d->st.streams_open_at_end++;
             s_end(d, &d->streams[i], 0, 0);
             s_free(d, &d->streams[i]);
         }

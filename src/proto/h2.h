@@ -104,8 +104,8 @@ void tr_h2dir_set_headers_cb(struct tr_h2dir *d, tr_h2_headers_fn fn,
                              void *ctx);
 /* Optional callback for transcripts: the redacted, decoded body bytes of a
  * stream as they go out in DATA frames (data, n); or withheld != 0 with n
- * input bytes withheld (1 by a drop rule, 2 fail-closed: undecodable body,
- * limit).  end: END_STREAM reached (n may be 0).  Borrowed until return;
+ * input bytes withheld (1 by a drop rule, 2 by a regex limit, 3 the body
+ * could not be decoded: unknown coding, bomb, corrupt, stream limits).  end: END_STREAM reached (n may be 0).  Borrowed until return;
  * return as for tr_h2_emit_fn. */
 typedef int (*tr_h2_body_fn)(void *ctx, uint32_t stream_id, const uint8_t *data,
                              size_t n, int withheld, int end);
@@ -152,6 +152,7 @@ struct tr_h2_stats {
     uint64_t data_withheld;     /* DATA payload bytes not emitted for those
                                    reasons */
     uint64_t streams_evicted;   /* body state dropped: table full */
+    uint64_t streams_open_at_end; /* body state still open at finish / loss */
     int hpack_lost;             /* header blocks no longer decodable */
     int lost;                   /* framing lost: everything masked */
 };

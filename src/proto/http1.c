@@ -88,6 +88,8 @@ struct tr_http1dir {
     /* media context of the emitted bytes */
     tr_http1_media_fn media_fn;
     void *media_ctx;
+    tr_http1_emit_fn frame_fn; /* framing bytes, or NULL: through emit */
+    void *frame_ctx;
     int media_cur, media_want;
 
     struct tr_http1_stats s;
@@ -153,6 +155,22 @@ static int out(struct tr_http1dir *d, const void *p, size_t n)
 
 static int outs(struct tr_http1dir *d, const char *s) { return out(d, s, strlen(s)); }
 
+/* Framing bytes (no payload): to the frame callback when there is one. */
+static int out_frm(struct tr_http1dir *d, const void *p, size_t n)
+{
+    if (!d->frame_fn)
+        return out(d, p, n);
+    if (!n || d->err)
+        return d->err;
+    d->s.bytes_out += n;
+    int rc = d->frame_fn(d->frame_ctx, p, n);
+    if (rc)
+        d->err = rc;
+    return rc;
+}
+
+static int outs_frm(struct tr_http1dir *d, const char *s) { return out_frm(d, s, strlen(s)); }
+
 static int out_void(void *ctx, const uint8_t *p, size_t n) { return out(ctx, p, n); }
 
 /* Withheld bytes keep their length: n fill bytes go out instead. */
@@ -173,11 +191,11 @@ static int out_chunk(struct tr_http1dir *d, const uint8_t *p, size_t n)
         h[--k] = hex[v & 15];
         v >>= 4;
     } while (v);
-    int rc = out(d, h + k, sizeof h - k);
+    int rc = out_frm(d, h + k, sizeof h - k);
     if (!rc)
         rc = out(d, p, n);
     if (!rc)
-        rc = outs(d, "\r\n");
+        rc = outs_frm(d, "\r\n");
     return rc;
 }
 
@@ -326,7 +344,7 @@ static int withhold_body(struct tr_http1dir *d, int why)
     } else if (d->outm == O_CHUNK) {
         /* last chunk, then the reason as a trailer */
         media(d, d->bmedia);
-        rc = outs(d, "0\r\n");
+        rc = outs_frm(d, "0\r\n");
         snprintf(line, sizeof line, "X-Tlsredact-Withheld: %s\r\n\r\n", tr_http1_why_name(why));
         media(d, TR_MEDIA_HEAD);
         if (!rc)
@@ -453,7 +471,7 @@ static int msg_end(struct tr_http1dir *d)
             }
             if (!rc && (d->orig_chunked || d->outm == O_CHUNK)) {
                 media(d, d->bmedia);
-                rc = outs(d, "0\r\n");
+                rc = outs_frm(d, "0\r\n");
                 media(d, TR_MEDIA_HEAD); /* the trailer section */
                 if (!rc)
                     rc = out(d, d->hbuf.data, d->hbuf.len);
@@ -888,9 +906,9 @@ static int close_output(struct tr_http1dir *d, int why)
             if (d->st == S_CHUNK_DATA)
                 rc = out_fill(d, d->left);
             if (!rc && (d->st == S_CHUNK_DATA || d->st == S_CHUNK_CRLF))
-                rc = outs(d, "\r\n");
+                rc = outs_frm(d, "\r\n");
             if (!rc && d->st != S_TRAILERS)
-                rc = outs(d, "0\r\n");
+                rc = outs_frm(d, "0\r\n");
             media(d, TR_MEDIA_HEAD); /* the end of the trailer section */
             if (!rc)
                 rc = outs(d, "\r\n");
@@ -995,6 +1013,8 @@ static int raw_line(struct tr_http1dir *d, int complete)
 
 /* ---- upgrade ---- */
 
+static int ws_frame(void *ctx, const uint8_t *p, size_t n) { return out_frm(ctx, p, n); }
+
 static int ws_emit(void *ctx, const uint8_t *p, size_t n)
 {
     return out(ctx, p, n);
@@ -1009,6 +1029,8 @@ static void start_upgraded(struct tr_http1dir *d)
         return;
     d->s.upgrades_ws++;
     d->ws = tr_wsdir_new(d->client, d->upg_pmd, ws_emit, d);
+    if (d->ws && d->frame_fn)
+        tr_wsdir_set_frame_cb(d->ws, ws_frame, d);
     if (d->ws && d->upg_pmd)
         tr_wsdir_set_deflate_params(d->ws, d->pmd_nct[!d->client], d->pmd_mwb[!d->client]);
 }
@@ -1227,7 +1249,7 @@ static int push_bytes(struct tr_http1dir *d, const uint8_t *p, size_t n)
                 }
                 if (d->outm == O_PASS) {
                     media(d, d->bmedia); /* chunk-size lines count as body */
-                    rc = out(d, d->lbuf.data, d->lbuf.len);
+                    rc = out_frm(d, d->lbuf.data, d->lbuf.len);
                 }
                 wipe(&d->lbuf);
                 d->left = sz;
@@ -1255,7 +1277,7 @@ static int push_bytes(struct tr_http1dir *d, const uint8_t *p, size_t n)
             if (done) {
                 if (d->outm == O_PASS) {
                     media(d, d->bmedia);
-                    rc = outs(d, "\r\n");
+                    rc = outs_frm(d, "\r\n");
                 }
                 wipe(&d->lbuf);
                 d->st = S_CHUNK_SIZE;
@@ -1356,6 +1378,12 @@ struct tr_http1dir *tr_http1dir_new(int client, tr_http1_emit_fn emit, void *ctx
 int tr_http1dir_idle(const struct tr_http1dir *d)
 {
     return d->st == S_START;
+}
+
+void tr_http1dir_set_frame_cb(struct tr_http1dir *d, tr_http1_emit_fn fn, void *ctx)
+{
+    d->frame_fn = fn;
+    d->frame_ctx = ctx;
 }
 
 void tr_http1dir_set_media_cb(struct tr_http1dir *d, tr_http1_media_fn fn, void *ctx)

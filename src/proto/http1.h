@@ -144,6 +144,12 @@ void tr_http1dir_gap(struct tr_http1dir *d);
  * error. */
 int tr_http1dir_finish(struct tr_http1dir *d);
 void tr_http1dir_stats(const struct tr_http1dir *d, struct tr_http1_stats *st);
+/* Optional: framing bytes we write - chunk-size lines and chunk CRLFs
+ * (passed or written), WebSocket frame headers - go to fn instead of emit,
+ * so a caller can keep them out of the text its rules scan (a chunk
+ * boundary inside a password would otherwise cut it in two).  They hold no
+ * payload.  NULL: through emit. */
+void tr_http1dir_set_frame_cb(struct tr_http1dir *d, tr_http1_emit_fn fn, void *ctx);
 /* 1 when the direction is between messages: everything of the last message
  * has been emitted, nothing of the next one (a caller may then release
  * bytes it holds back without splitting a message); else 0. */

@@ -23,6 +23,8 @@ struct tr_wsdir {
     int client, pmd, no_ctx, no_ctx_next;
     int (*emit)(void *ctx, const uint8_t *p, size_t n);
     void *ctx;
+    int (*frame_emit)(void *ctx, const uint8_t *p, size_t n); /* headers, or NULL */
+    void *frame_ctx;
 
     /* current frame header */
     uint8_t hdr[14];
@@ -84,6 +86,10 @@ static int out_hdr(struct tr_wsdir *d, int fin, uint8_t op, uint64_t len)
         n = 10;
     }
     d->st.frames_out++;
+    if (d->frame_emit) {
+        d->st.bytes_out += n;
+        return d->frame_emit(d->frame_ctx, h, n);
+    }
     return out(d, h, n);
 }
 
@@ -142,6 +148,12 @@ static int fail(struct tr_wsdir *d, const char *why, uint64_t extra)
     lose(d, why);
     d->st.bytes_withheld += extra;
     return out_stars(d, n);
+}
+
+void tr_wsdir_set_frame_cb(struct tr_wsdir *d, int (*fn)(void *ctx, const uint8_t *p, size_t n), void *ctx)
+{
+    d->frame_emit = fn;
+    d->frame_ctx = ctx;
 }
 
 void tr_wsdir_gap(struct tr_wsdir *d)

@@ -112,6 +112,10 @@ int tr_wsdir_set_deflate_params(struct tr_wsdir *d, int no_context_takeover,
 int tr_wsdir_push(struct tr_wsdir *d, const uint8_t *p, size_t n);
 /* Bytes were lost before the next push: every later byte is written as
  * '*'.  Decoded-but-unwritten bytes of a frame in progress are dropped. */
+/* Optional: frame headers we write go to fn instead of emit, so a caller
+ * can keep them out of the text its rules scan (a header byte inside a
+ * token would otherwise cut the token in two).  NULL: through emit. */
+void tr_wsdir_set_frame_cb(struct tr_wsdir *d, int (*fn)(void *ctx, const uint8_t *p, size_t n), void *ctx);
 void tr_wsdir_gap(struct tr_wsdir *d);
 /* End of the direction.  A partial frame header, or the undecoded part of a
  * partial compressed frame, is withheld (nothing written for it).  A

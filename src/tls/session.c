@@ -44,6 +44,13 @@ struct dirst {
     struct tr_http1dir *h1; /* HTTP/1.x: bodies decoded, framing kept valid */
     int last_nl;            /* the last byte given to the redactor was '\n' */
     uint64_t wire_off;      /* HTTP/2: bytes of rewritten frames emitted */
+    /* HTTP/1.x framing (chunk lines, WebSocket frame headers): kept out of
+     * the redactor's text and put back where it belongs in its output */
+    uint64_t red_in;        /* bytes pushed into red */
+    uint64_t red_out;       /* end of red's last emitted span */
+    uint64_t frm_total;     /* framing bytes emitted so far */
+    struct tr_buf frm;      /* queued: (uint64_t pos, uint32_t len, bytes)... */
+    size_t frm_head;        /* first unread byte of frm */
     uint64_t view_off[2];   /* HTTP/2 view: header text, body bytes */
     struct rctx {
         struct tr_sessions *S;
@@ -153,6 +160,7 @@ const struct tr_sessions_totals *tr_sessions_totals(const struct tr_sessions *s)
 
 static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
 static void clear_push(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
+static void peer_turn(struct sess *s, int dir);
 static int h2_emit(void *ctx, const uint8_t *p, size_t n);
 static int h2_wire(void *ctx, const uint8_t *p, size_t n);
 static int h2_headers(void *ctx, uint32_t sid, int type, int withheld, const uint8_t *text, size_t n);
@@ -191,6 +199,7 @@ static void emit(struct tr_sessions *S, struct sess *s, struct tr_ev *ev, int di
     ev->cport = s->c->port[s->cdir];
     ev->sport = s->c->port[!s->cdir];
     ev->alpn = s->hf.alpn;
+    ev->app = s->d[0].h1 || s->d[1].h1 ? "http/1.1" : s->d[0].h2_on || s->d[1].h2_on ? "h2" : NULL;
     ev->tls = s->tls;
     ev->mss[0] = s->c->half[s->cdir].mss;
     ev->mss[1] = s->c->half[!s->cdir].mss;
@@ -524,18 +533,105 @@ static void handle_sslv2(struct tr_sessions *S, struct sess *s, int dir, const u
 
 /* ---- stream processing ---- */
 
-/* Redacted cleartext (or a withheld span) of direction dir, as events. */
+/* One DATA event of direction dir; off counts content and framing. */
+static void data_event(struct rctx *r, const uint8_t *data, size_t len, uint64_t off, int withheld)
+{
+    struct sess *s = r->s;
+    struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = len, .offset = off,
+                       .decrypted = s->d[r->dir].dec_started, .data = withheld ? NULL : data,
+                       .withheld = withheld};
+    emit(r->S, s, &ev, r->dir, s->d[r->dir].ts);
+}
+
+/* Queued framing: entries of a 12-byte head (position in the redactor's
+ * input, length) and the bytes. */
+#define FRM_HEAD 12u
+#define FRM_MAX (256u * 1024u)
+
+static int frm_next(const struct dirst *d, uint64_t *pos, uint32_t *len)
+{
+    if (d->frm_head >= d->frm.len)
+        return 0;
+    memcpy(pos, d->frm.data + d->frm_head, 8);
+    memcpy(len, d->frm.data + d->frm_head + 8, 4);
+    return 1;
+}
+
+/* Emits queued framing whose position is at most upto. */
+static void frm_drain(struct rctx *r, uint64_t upto)
+{
+    struct dirst *d = &r->s->d[r->dir];
+    uint64_t pos;
+    uint32_t len;
+    while (frm_next(d, &pos, &len) && pos <= upto) {
+        data_event(r, d->frm.data + d->frm_head + FRM_HEAD, len, pos + d->frm_total, 0);
+        d->frm_total += len;
+        d->frm_head += FRM_HEAD + len;
+    }
+    if (d->frm_head >= d->frm.len) {
+        tr_buf_reset(&d->frm);
+        d->frm_head = 0;
+    }
+}
+
+/* Redacted cleartext (or a withheld span) of direction dir, as events, with
+ * HTTP/1.x framing put back at its place. */
 static int red_emit(void *ctx, const uint8_t *data, size_t len, uint64_t in_off, int kind)
 {
     struct rctx *r = ctx;
-    struct sess *s = r->s;
-    struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = len, .offset = in_off,
-                       .decrypted = s->d[r->dir].dec_started};
-    if (kind == TR_EMIT_DATA)
-        ev.data = data;
-    else
-        ev.withheld = kind == TR_EMIT_WITHHELD_DROP ? 1 : 2;
-    emit(r->S, s, &ev, r->dir, s->d[r->dir].ts);
+    struct dirst *d = &r->s->d[r->dir];
+    size_t done = 0;
+    uint64_t pos;
+    uint32_t flen;
+    if (kind == TR_EMIT_DATA) {
+        while (frm_next(d, &pos, &flen) && pos <= in_off + len) {
+            size_t k = pos > in_off + done ? (size_t)(pos - in_off - done) : 0;
+            if (k)
+                data_event(r, data + done, k, in_off + done + d->frm_total, 0);
+            done += k;
+            frm_drain(r, pos);
+        }
+        if (done < len)
+            data_event(r, data + done, len - done, in_off + done + d->frm_total, 0);
+    } else {
+        frm_drain(r, in_off);
+        data_event(r, NULL, len, in_off + d->frm_total, kind == TR_EMIT_WITHHELD_DROP ? 1 : 2);
+        frm_drain(r, in_off + len);
+    }
+    d->red_out = in_off + len;
+    return 0;
+}
+
+/* HTTP/1.x framing bytes: out at once when the redactor holds nothing,
+ * else queued for their place in its output. */
+static int h1_frame(void *ctx, const uint8_t *p, size_t n)
+{
+    struct rctx *r = ctx;
+    struct dirst *d = &r->s->d[r->dir];
+    if (!n)
+        return 0;
+    peer_turn(r->s, r->dir);
+    if (!d->red || (d->frm_head >= d->frm.len && d->red_out == d->red_in)) {
+        data_event(r, p, n, d->red_in + d->frm_total, 0);
+        d->frm_total += n;
+        return 0;
+    }
+    uint32_t l32 = (uint32_t)n;
+    if (d->frm.len - d->frm_head + FRM_HEAD + n > FRM_MAX || n > FRM_MAX) {
+        /* many small chunks held back: release what is held first */
+        tr_redactor_flush(d->red);
+        frm_drain(r, UINT64_MAX);
+        data_event(r, p, n, d->red_in + d->frm_total, 0);
+        d->frm_total += n;
+        return 0;
+    }
+    if (tr_buf_append(&d->frm, &d->red_in, 8) || tr_buf_append(&d->frm, &l32, 4) ||
+        tr_buf_append(&d->frm, p, n)) {
+        tr_redactor_flush(d->red);
+        frm_drain(r, UINT64_MAX);
+        data_event(r, p, n, d->red_in + d->frm_total, 0);
+        d->frm_total += n;
+    }
     return 0;
 }
 
@@ -588,11 +684,16 @@ static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uin
             }
             if (d->h1 && sd->h1)
                 tr_http1dir_peer(d->h1, sd->h1);
-            /* body-scoped rules follow each message's Content-Type */
-            if (d->h1)
+            /* body-scoped rules follow each message's Content-Type; framing
+             * stays out of the text the rules scan */
+            if (d->h1) {
                 tr_http1dir_set_media_cb(d->h1, h1_media, &d->rc);
-            if (sd->h1)
+                tr_http1dir_set_frame_cb(d->h1, h1_frame, &d->rc);
+            }
+            if (sd->h1) {
                 tr_http1dir_set_media_cb(sd->h1, h1_media, &sd->rc);
+                tr_http1dir_set_frame_cb(sd->h1, h1_frame, &sd->rc);
+            }
         }
     }
     if (d->h1) {
@@ -711,11 +812,22 @@ static void rule_counts(const struct dirst *d, size_t i, uint64_t *m, uint64_t *
     }
 }
 
+/* HTTP/1.x turns: direction dir speaks; the other side's held-back bytes
+ * go first when they end a line or a message (see clear_push). */
+static void peer_turn(struct sess *s, int dir)
+{
+    struct dirst *peer = &s->d[!dir];
+    if (peer->red && peer->h1 && (peer->last_nl || tr_http1dir_idle(peer->h1))) {
+        tr_redactor_flush(peer->red);
+        frm_drain(&peer->rc, UINT64_MAX);
+        peer->last_nl = 0;
+    }
+}
+
 /* Pushes cleartext into the direction's redactor (created on first use). */
 static void clear_push(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n)
 {
     struct dirst *d = &s->d[dir];
-    struct dirst *peer = &s->d[!dir];
     /* HTTP/1.x turns: when this side speaks and the other side's held-back
      * bytes end a line (a request or response head ends so), release them
      * first, so outputs keep the order of the conversation (a dissector must
@@ -723,13 +835,13 @@ static void clear_push(struct tr_sessions *S, struct sess *s, int dir, const uin
      * line end or between messages (a request body that ends without a
      * newline), and only for HTTP/1.x, where rules do not span lines that
      * the peer answers in between. */
-    if (n && peer->red && peer->h1 && (peer->last_nl || tr_http1dir_idle(peer->h1))) {
-        tr_redactor_flush(peer->red);
-        peer->last_nl = 0;
-    }
+    if (n)
+        peer_turn(s, dir);
     if (n)
         d->last_nl = p[n - 1] == '\n';
-    if (!dir_red(S, s, dir) || tr_redactor_push(d->red, p, n) != 0) {
+    if (dir_red(S, s, dir))
+        d->red_in += n;
+    if (!d->red || tr_redactor_push(d->red, p, n) != 0) {
         /* fail closed: without a working redactor nothing is shown */
         struct tr_ev ev = {.type = TR_EV_DATA, .title = "data", .len = n, .withheld = 2};
         emit(S, s, &ev, dir, d->ts);
@@ -738,6 +850,10 @@ static void clear_push(struct tr_sessions *S, struct sess *s, int dir, const uin
             tr_redactor_free(d->red);
             d->red = NULL;
         }
+        /* framing held for it goes out; a new redactor counts from 0 */
+        frm_drain(&d->rc, UINT64_MAX);
+        d->frm_total += d->red_in;
+        d->red_in = d->red_out = 0;
     }
 }
 
@@ -754,8 +870,10 @@ static void clear_data_dec(struct tr_sessions *S, struct sess *s, int dir, const
 
 static void red_flush(struct sess *s, int dir)
 {
-    if (s->d[dir].red)
+    if (s->d[dir].red) {
         tr_redactor_flush(s->d[dir].red);
+        frm_drain(&s->d[dir].rc, UINT64_MAX); /* framing after the last byte */
+    }
 }
 
 static void emit_plain(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n)
@@ -969,6 +1087,7 @@ static void on_open(void *ctx, struct tr_conn *c)
     for (int i = 0; i < 2; i++) {
         tr_buf_init(&s->d[i].buf, REC_BUF_MAX + TR_STARTTLS_MAX_PREAMBLE);
         tr_buf_init(&s->d[i].hs, TR_TLS_MAX_HANDSHAKE + 4);
+        tr_buf_init(&s->d[i].frm, FRM_MAX);
     }
     S->tot.conns++;
 }
@@ -1328,6 +1447,27 @@ static void redact_totals(const struct sess *s, uint64_t *masked, uint64_t *with
     }
 }
 
+/* Bytes the HTTP/1.x, WebSocket and HTTP/2 decoders withheld because they
+ * could not inspect them (counted, not silently lost). */
+static uint64_t uninspected_bytes(const struct sess *s)
+{
+    uint64_t n = 0;
+    for (int dir = 0; dir < 2; dir++) {
+        const struct dirst *d = &s->d[dir];
+        if (d->h1) {
+            struct tr_http1_stats st;
+            tr_http1dir_stats(d->h1, &st);
+            n += st.bytes_withheld + st.upgraded_bytes_withheld;
+        }
+        if (d->h2) {
+            struct tr_h2_stats st;
+            tr_h2dir_stats(d->h2, &st);
+            n += st.bytes_withheld + st.data_withheld;
+        }
+    }
+    return n;
+}
+
 /* Verdict fields of the redaction (counts, never values), from the
  * connection's summary; adds them to the run's totals. */
 static void redaction_fields(struct tr_sessions *S, struct sess *s, const struct tr_conn_summary *sum,
@@ -1354,6 +1494,7 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s, const struct
         h2.bodies_decoded += hs.bodies_decoded;
         h2.bytes_decoded += hs.bytes_decoded;
         h2.streams_evicted += hs.streams_evicted;
+        h2.streams_open_at_end += hs.streams_open_at_end;
         for (int w = 0; w < TR_H1W_N; w++)
             h2.bodies_withheld[w] += hs.bodies_withheld[w];
         h2.lost |= hs.lost;
@@ -1362,9 +1503,10 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s, const struct
     S->tot.dropped_bytes += sum->withheld;
     if (!s->d[0].red && !s->d[1].red && !any_h2)
         return;
-    tr_fields_add(&S->fb, 0, "redaction", "%llu bytes masked, %llu bytes withheld%s",
+    tr_fields_add(&S->fb, 0, "redaction", "%llu bytes masked, %llu bytes withheld by rules%s%s",
                   (unsigned long long)sum->masked, (unsigned long long)sum->withheld,
-                  lim ? " (regex limits hit: withheld, fail closed)" : "");
+                  lim ? " (regex limits hit: withheld, fail closed)" : "",
+                  sum->uninspected ? "; HTTP content withheld undecoded: see below" : "");
     if (any_h2) {
         tr_fields_add(&S->fb, 1, "http2", "%llu header blocks decoded (%llu fields) and redacted",
                       (unsigned long long)h2.header_blocks, (unsigned long long)h2.header_fields);
@@ -1385,6 +1527,10 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s, const struct
                           "uninspected%s: fail closed", (unsigned long long)nwh, nwh ? why : "none",
                           (unsigned long long)h2.data_withheld,
                           h2.streams_evicted ? " (streams closed early: too many at once)" : "");
+        if (h2.streams_open_at_end)
+            tr_fields_add(&S->fb, 1, "http2-unfinished", "%llu stream%s had not ended when the capture of the "
+                          "connection ended (%s so far in the outputs)", (unsigned long long)h2.streams_open_at_end,
+                          h2.streams_open_at_end == 1 ? "" : "s", h2.streams_open_at_end == 1 ? "its body" : "their bodies");
         if (h2.encoded_bodies && S->opts.allow_uninspected)
             tr_fields_add(&S->fb, 1, "http2-uninspected", "%llu bodies with an unknown content-encoding passed "
                           "as they are (--allow-uninspected)", (unsigned long long)h2.encoded_bodies);
@@ -1429,6 +1575,7 @@ static void conn_summary(struct tr_sessions *S, struct sess *s, enum tr_close_re
         sum->failed[side] = d->failed_bytes;
     }
     redact_totals(s, &sum->masked, &sum->withheld, lim);
+    sum->uninspected = uninspected_bytes(s);
     sum->gaps = s->gaps;
     sum->gap_bytes = s->gap_bytes;
     if (S->tot.nrules) {
@@ -1496,6 +1643,10 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
         size_t l = strlen(text);
         snprintf(text + l, sizeof text - l, "; connection %s", why == TR_CLOSE_IDLE
                  ? "idle for too long, closed early" : "evicted (connection table full)");
+    } else if (why == TR_CLOSE_END && !s->closed[0] && !s->closed[1] && !s->rst[0] && !s->rst[1]) {
+        /* not a failure, but what follows is not in the capture */
+        size_t l = strlen(text);
+        snprintf(text + l, sizeof text - l, "; the capture ends while the connection is open (no FIN or RST)");
     }
     S->tot.by_verdict[v]++;
     struct tr_conn_summary sum;
@@ -1523,6 +1674,7 @@ static void on_close(void *ctx, struct tr_conn *c, enum tr_close_reason why)
     for (int i = 0; i < 2; i++) {
         tr_buf_free(&s->d[i].buf);
         tr_buf_free(&s->d[i].hs);
+        tr_buf_free(&s->d[i].frm);
         tr_redactor_free(s->d[i].red);
         tr_h2dir_free(s->d[i].h2);
         tr_http1dir_free(s->d[i].h1);

@@ -101,7 +101,7 @@ t_side = obj({k: t_int for k in ("segments", "tcp_bytes", "retransmitted", "miss
 t_rulecount = obj({"id": t_str, "matches": t_int, "bytes": t_int})
 t_summary = obj({
     "client": t_side, "server": t_side, "gaps": t_int, "gap_bytes": t_int, "masked": t_int,
-    "withheld": t_int, "version": t_int, "version_name": nullable(t_str), "suite": t_int,
+    "withheld": t_int, "uninspected": t_int, "version": t_int, "version_name": nullable(t_str), "suite": t_int,
     "suite_name": nullable(t_str), "sni": nullable(t_str), "decrypt_reason": t_str,
     "close_reason": t_str, "rules": arr(t_rulecount)})
 
@@ -115,7 +115,7 @@ EVENTS = {
                    optional=("raw_b64",)), ()),
     "data": (obj({**COMMON, "dir": t_dir, "offset": t_int, "length": t_int, "decrypted": t_bool,
                   "data": t_str, "data_b64": t_str, "withheld": t_int,
-                  "reason": enum("drop_rule", "fail_closed"),
+                  "reason": enum("drop_rule", "fail_closed", "undecodable"),
                   "http2_stream": t_int, "part": enum("headers", "push_promise", "body")},
                  optional=("data", "data_b64", "withheld", "reason", "http2_stream", "part")), ()),
     "gap": (obj({**COMMON, "dir": t_dir, "offset": t_int, "length": t_int}), ()),
@@ -218,7 +218,8 @@ t_hashed_rules = obj({"path": t_str, "size": nullable(t_int),
                       "error": t_str}, optional=("error",))
 t_dirtot = obj({k: t_int for k in ("tcp", "plain", "decrypted", "not_decrypted", "failed")})
 t_withheld = obj({k: t_int for k in ("failed_or_skipped", "not_decrypted", "redaction_drop",
-                                     "redaction_drop_spans", "redaction_limit", "redaction_limit_spans")})
+                                     "redaction_drop_spans", "redaction_limit", "redaction_limit_spans",
+                                     "uninspected")})
 t_action = enum("mask", "token", "drop", "unknown")
 t_conn = obj({
     "conn": t_int, "client": t_endpoint, "server": t_endpoint, "first_seen": t_ts, "last_seen": t_ts,
@@ -263,7 +264,7 @@ def check_report(path):
         err(path, "totals.connections differs from the connection list")
     if sum(t["verdicts"].values()) != t["connections"]:
         err(path, "verdict counts do not add up")
-    for k in ("redaction_drop", "redaction_limit", "failed_or_skipped", "not_decrypted"):
+    for k in ("redaction_drop", "redaction_limit", "failed_or_skipped", "not_decrypted", "uninspected"):
         if sum(c["withheld"][k] for c in doc["connections"]) != t["withheld"][k]:
             err(path, f"totals.withheld.{k} differs from the sum over connections")
     ids = [r["id"] for r in doc["redaction"]["rules"]]
