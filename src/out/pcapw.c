@@ -557,6 +557,16 @@ static void pdu_flush(struct tr_pcapw *w, struct conn *c, int side, const char *
     ps->n = 0;
 }
 
+/* Appends what fits of p[0..n) to the side's buffer; returns how much. */
+static size_t hold(struct pside *ps, const uint8_t *p, size_t n, struct timeval ts)
+{
+    size_t k = TR_PCAPW_PDU_MAX - ps->n < n ? TR_PCAPW_PDU_MAX - ps->n : n;
+    memcpy(ps->buf + ps->n, p, k);
+    ps->n += k;
+    ps->ts = ts;
+    return k;
+}
+
 /* Cleartext of one side, written as whole application PDUs when the
  * protocol's framing is known. */
 static void pdu_data(struct tr_pcapw *w, struct conn *c, int side, const char *proto, const uint8_t *p,
@@ -588,10 +598,7 @@ static void pdu_data(struct tr_pcapw *w, struct conn *c, int side, const char *p
                 ps->lost = ps->big = 0;
             } else {
                 /* its rest, in pieces of the buffer's size */
-                size_t k = TR_PCAPW_PDU_MAX - ps->n < n ? TR_PCAPW_PDU_MAX - ps->n : n;
-                memcpy(ps->buf + ps->n, p, k);
-                ps->n += k;
-                ps->ts = ts;
+                size_t k = hold(ps, p, n, ts);
                 p += k;
                 n -= k;
                 if (ps->n == TR_PCAPW_PDU_MAX) /* not a message start: not for the http dissector */
@@ -604,10 +611,7 @@ static void pdu_data(struct tr_pcapw *w, struct conn *c, int side, const char *p
             ps->started = 1;
             return;
         }
-        size_t k = TR_PCAPW_PDU_MAX - ps->n < n ? TR_PCAPW_PDU_MAX - ps->n : n;
-        memcpy(ps->buf + ps->n, p, k);
-        ps->n += k;
-        ps->ts = ts;
+        size_t k = hold(ps, p, n, ts);
         p += k;
         n -= k;
         long r = 0;
