@@ -546,7 +546,7 @@ static void data_event(struct rctx *r, const uint8_t *data, size_t len, uint64_t
 /* Queued framing: entries of a 12-byte head (position in the redactor's
  * input, length) and the bytes. */
 #define FRM_HEAD 12u
-#define FRM_MAX (256u * 1024u)
+#define FRM_MAX (2u * 1024u * 1024u) /* ~5 framing bytes per held byte, 1-byte chunks */
 
 static int frm_next(const struct dirst *d, uint64_t *pos, uint32_t *len)
 {
