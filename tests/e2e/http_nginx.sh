@@ -70,11 +70,7 @@ for n in h1 h2; do
         tshark_q -r "$d/o.pcap" -V >"$TMP/$n.dis/o.txt"
         tshark_q -r "$d/o_pdu.pcap" -V >"$TMP/$n.dis/o_pdu.txt"
     fi
-    for s in "${SECRETS[@]}"; do
-        where=$(grep -rlF -- "$s" "$d" "$TMP/$n.dis" | sed "s|^$TMP/||" | tr '\n' ' ')
-        if python3 "$V" find "$s" "$d/e.jsonl" >/dev/null 2>&1; then where="$where e.jsonl(decoded)"; fi
-        if [ -z "$where" ]; then pass "$name: $s absent"; else fail "$name: $s" "found in $where"; fi
-    done
+    secrets_absent "$name" "$d/e.jsonl" "$d" "$TMP/$n.dis" -- "${SECRETS[@]}"
     have_tshark || skip "$name: secrets in tshark's dissection" "tshark not installed (only the files were searched)"
 
     # ---- the connection's verdict: nothing withheld (every body is gzip, decodable)

@@ -210,11 +210,7 @@ if have_tshark; then
     dissect "$d/o.pcap" "$TMP/dis/o.txt"
     dissect "$d/o_pdu.pcap" "$TMP/dis/o_pdu.txt"
 fi
-for s in "${SECRETS[@]}"; do
-    where=$(grep -rlaF -- "$s" "$d" "$TMP/dis" | sed "s|^$TMP/||" | tr '\n' ' ')
-    if python3 "$V" find "$s" "$d/e.jsonl" >/dev/null 2>&1; then where="$where e.jsonl(decoded)"; fi
-    if [ -z "$where" ]; then pass "$name: $s absent"; else fail "$name: $s" "found in $where"; fi
-done
+secrets_absent "$name" "$d/e.jsonl" "$d" "$TMP/dis" -- "${SECRETS[@]}"
 have_tshark || skip "$name: secrets in tshark's dissection" "tshark not installed (only the files were searched)"
 
 # ---- proof that they are in the capture: an unredacted run (keys-only.rules masks nothing
