@@ -884,6 +884,10 @@ static void body_decisions(struct tr_h2dir *d, struct h2s *s, const struct field
     if (informational)
         return; /* 1xx: the final response follows */
     s->final_seen = 1;
+    if (d->client)
+        d->st.requests++;
+    else if (s->sid & 1)
+        d->st.responses++;
     if (ce >= 0) {
         int n = tr_bodydec_parse(d->txt.data + fv[ce].vo, fv[ce].vl, s->cod, TR_BODYDEC_MAX_CODINGS);
         if (n > 0) {

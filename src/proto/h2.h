@@ -153,6 +153,9 @@ struct tr_h2_stats {
                                    reasons */
     uint64_t streams_evicted;   /* body state dropped: table full */
     uint64_t streams_open_at_end; /* body state still open at finish / loss */
+    uint64_t requests;          /* client: request header blocks */
+    uint64_t responses;         /* server: final response header blocks on
+                                   client-initiated (odd) streams */
     int hpack_lost;             /* header blocks no longer decodable */
     int lost;                   /* framing lost: everything masked */
 };

@@ -1495,6 +1495,8 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s, const struct
         h2.bytes_decoded += hs.bytes_decoded;
         h2.streams_evicted += hs.streams_evicted;
         h2.streams_open_at_end += hs.streams_open_at_end;
+        h2.requests += hs.requests;
+        h2.responses += hs.responses;
         for (int w = 0; w < TR_H1W_N; w++)
             h2.bodies_withheld[w] += hs.bodies_withheld[w];
         h2.lost |= hs.lost;
@@ -1527,6 +1529,10 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s, const struct
                           "uninspected%s: fail closed", (unsigned long long)nwh, nwh ? why : "none",
                           (unsigned long long)h2.data_withheld,
                           h2.streams_evicted ? " (streams closed early: too many at once)" : "");
+        if (h2.requests > h2.responses)
+            tr_fields_add(&S->fb, 1, "http2-unanswered", "%llu of %llu requests have no response header block "
+                          "in the capture (cut off, reset or refused)",
+                          (unsigned long long)(h2.requests - h2.responses), (unsigned long long)h2.requests);
         if (h2.streams_open_at_end)
             tr_fields_add(&S->fb, 1, "http2-unfinished", "%llu stream%s had not ended when the capture of the "
                           "connection ended (%s so far in the outputs)", (unsigned long long)h2.streams_open_at_end,

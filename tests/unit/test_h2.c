@@ -290,6 +290,8 @@ static void test_request_redacted(void)
     parse_out(o.p, o.len, 1, &r);
     TT_CHECK(r.ok);
     TT_EQ_INT(r.blocks, 3);
+    TT_EQ_INT(st.requests, 3);
+    TT_EQ_INT(st.responses, 0);
     TT_CHECK(no_secret(&o));
     TT_CHECK(no_secret(&r.hdrs));
     TT_CHECK(has(&r.hdrs, ":method: GET\n"));
@@ -430,6 +432,8 @@ static void test_server_response(void)
     TT_CHECK(has(&r.hdrs, "; HttpOnly; Path=/\n"));
     TT_CHECK(has(&r.data, "<html>ok</html>"));
     TT_EQ_INT(st.blocks_withheld, 0);
+    TT_EQ_INT(st.responses, 1); /* the trailers are not a second response */
+    TT_EQ_INT(st.requests, 0);
     parsed_free(&r);
     sb_free(&in);
     sb_free(&o);
