@@ -4,6 +4,7 @@
  * (RFC 9112: Content-Length, chunked, or no body), HTTP/2 frames (RFC 9113
  * 4.1, and the client preface), whole lines for the line-based protocols. */
 #include "out/pcapw.h"
+#include "core/ascii.h"
 
 #include <string.h>
 
@@ -13,21 +14,6 @@ static const uint8_t *find(const uint8_t *p, size_t n, const char *pat, size_t m
         if (p[i] == (uint8_t)pat[0] && memcmp(p + i, pat, m) == 0)
             return p + i;
     return NULL;
-}
-
-static int ieq_prefix(const uint8_t *p, const uint8_t *end, const char *name)
-{
-    size_t m = strlen(name);
-    if ((size_t)(end - p) < m)
-        return 0;
-    for (size_t i = 0; i < m; i++) {
-        uint8_t c = p[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (uint8_t)(c + 32);
-        if (c != (uint8_t)name[i])
-            return 0;
-    }
-    return 1;
 }
 
 /* Chunked body from p: its length when complete, 0 when incomplete, -1 when
@@ -43,8 +29,7 @@ static long chunked_len(const uint8_t *p, size_t n)
         const uint8_t *q = p + off;
         int digits = 0;
         for (; q < eol; q++, digits++) {
-            int v = *q >= '0' && *q <= '9' ? *q - '0' : *q >= 'a' && *q <= 'f' ? *q - 'a' + 10
-                    : *q >= 'A' && *q <= 'F' ? *q - 'A' + 10 : -1;
+            int v = tr_hexval(*q);
             if (v < 0)
                 break;
             if (sz > (1ull << 40))
@@ -83,17 +68,17 @@ static long http_len(int client, const uint8_t *p, size_t n, uint64_t *total)
     int have_len = 0, chunked = 0, close = 0;
     for (const uint8_t *l = find(p, hlen, "\r\n", 2) + 2; l < he;) {
         const uint8_t *eol = find(l, (size_t)(he + 2 - l), "\r\n", 2);
-        if (ieq_prefix(l, eol, "content-length:")) {
+        if (tr_iprefix(l, (size_t)(eol - l), "content-length:")) {
             const uint8_t *q = l + 15;
             while (q < eol && (*q == ' ' || *q == '\t'))
                 q++;
             for (clen = 0; q < eol && *q >= '0' && *q <= '9' && clen < (1ull << 50); q++)
                 clen = clen * 10 + (uint64_t)(*q - '0');
             have_len = 1;
-        } else if (ieq_prefix(l, eol, "transfer-encoding:") &&
+        } else if (tr_iprefix(l, (size_t)(eol - l), "transfer-encoding:") &&
                    find(l, (size_t)(eol - l), "chunked", 7)) {
             chunked = 1;
-        } else if (ieq_prefix(l, eol, "connection:") && find(l, (size_t)(eol - l), "close", 5)) {
+        } else if (tr_iprefix(l, (size_t)(eol - l), "connection:") && find(l, (size_t)(eol - l), "close", 5)) {
             close = 1;
         }
         l = eol + 2;

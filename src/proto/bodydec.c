@@ -5,6 +5,7 @@
 #define ZSTD_STATIC_LINKING_ONLY
 
 #include "proto/bodydec.h"
+#include "core/ascii.h"
 
 #include "core/err.h"
 #include "core/wipealloc.h"
@@ -48,29 +49,17 @@ struct tr_bodydec {
 
 /* ---- coding names ---- */
 
-static int ieq(const uint8_t *p, size_t n, const char *s)
-{
-    if (n != strlen(s))
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        int c = p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i];
-        if (c != s[i])
-            return 0;
-    }
-    return 1;
-}
-
 int tr_bodydec_coding_of(const uint8_t *p, size_t n)
 {
-    if (ieq(p, n, "gzip") || ieq(p, n, "x-gzip"))
+    if (tr_ieq(p, n, "gzip") || tr_ieq(p, n, "x-gzip"))
         return TR_CODING_GZIP;
-    if (ieq(p, n, "deflate"))
+    if (tr_ieq(p, n, "deflate"))
         return TR_CODING_DEFLATE;
-    if (ieq(p, n, "br"))
+    if (tr_ieq(p, n, "br"))
         return TR_CODING_BR;
-    if (ieq(p, n, "zstd"))
+    if (tr_ieq(p, n, "zstd"))
         return TR_CODING_ZSTD;
-    if (ieq(p, n, "identity"))
+    if (tr_ieq(p, n, "identity"))
         return TR_CODING_IDENTITY;
     return TR_CODING_UNKNOWN;
 }

@@ -1,5 +1,6 @@
 /* http1.c - see http1.h and docs/http1.md. */
 #include "proto/http1.h"
+#include "core/ascii.h"
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -106,23 +107,10 @@ const char *tr_http1_why_name(int why)
 
 /* ---- small helpers ---- */
 
-static int lc(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
 static int tchar(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
-static int ieq(const uint8_t *p, size_t n, const char *s)
-{
-    size_t k = strlen(s);
-    if (n != k)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (lc(p[i]) != lc((uint8_t)s[i]))
-            return 0;
-    return 1;
 }
 
 static void wipe(struct tr_buf *b)
@@ -580,17 +568,17 @@ static void pmd_params(struct hinfo *h, const uint8_t *v, size_t vl)
             }
         }
         if (first) {
-            in_pmd = !h->pmd && ieq(s, k, "permessage-deflate");
+            in_pmd = !h->pmd && tr_ieq(s, k, "permessage-deflate");
             h->pmd |= in_pmd;
         } else if (in_pmd) {
             for (int side = 0; side < 2; side++) {
                 const char *pre = side ? "server_" : "client_";
                 char nm[40];
                 snprintf(nm, sizeof nm, "%sno_context_takeover", pre);
-                if (ieq(s, k, nm))
+                if (tr_ieq(s, k, nm))
                     h->nct[side] = 1;
                 snprintf(nm, sizeof nm, "%smax_window_bits", pre);
-                if (ieq(s, k, nm) && val >= 8 && val <= 15)
+                if (tr_ieq(s, k, nm) && val >= 8 && val <= 15)
                     h->mwb[side] = val;
             }
         }
@@ -605,7 +593,7 @@ static void field_info(struct hinfo *h, const uint8_t *name, size_t nl, const ui
     struct tok_it t = {tr_rd_init(v, vl)};
     const uint8_t *tp;
     size_t tn;
-    if (pass == 0 && ieq(name, nl, "content-length")) {
+    if (pass == 0 && tr_ieq(name, nl, "content-length")) {
         int any = 0;
         while (tok_next(&t, &tp, &tn)) {
             any = 1;
@@ -624,7 +612,7 @@ static void field_info(struct hinfo *h, const uint8_t *name, size_t nl, const ui
         }
         if (!any)
             h->cl_bad = 1;
-    } else if (pass == 0 && ieq(name, nl, "content-encoding")) {
+    } else if (pass == 0 && tr_ieq(name, nl, "content-encoding")) {
         int c[TR_HTTP1_MAX_CODINGS];
         int k = tr_bodydec_parse(v, vl, c, TR_HTTP1_MAX_CODINGS - h->ncod);
         if (k != 0)
@@ -633,40 +621,40 @@ static void field_info(struct hinfo *h, const uint8_t *name, size_t nl, const ui
             h->unknown = 1;
         for (int i = 0; i < k; i++)
             h->codings[h->ncod++] = c[i];
-    } else if (pass == 0 && ieq(name, nl, "content-type")) {
+    } else if (pass == 0 && tr_ieq(name, nl, "content-type")) {
         /* several Content-Type fields that disagree: no class */
         int m = tr_media_classify((const char *)v, vl);
         h->media = h->has_ct && h->media != m ? TR_MEDIA_ANY : m;
         h->has_ct = 1;
-    } else if (pass == 1 && ieq(name, nl, "transfer-encoding")) {
+    } else if (pass == 1 && tr_ieq(name, nl, "transfer-encoding")) {
         /* transfer codings apply after content codings */
         while (tok_next(&t, &tp, &tn)) {
             h->te = 1;
             if (h->te_chunked_last)
                 h->te_bad = 1; /* chunked must be last, and only once */
-            if (ieq(tp, tn, "chunked"))
+            if (tr_ieq(tp, tn, "chunked"))
                 h->te_chunked_last = 1;
             else
                 add_coding(h, tp, tn);
         }
-    } else if (pass == 0 && ieq(name, nl, "upgrade")) {
+    } else if (pass == 0 && tr_ieq(name, nl, "upgrade")) {
         h->upgrade = 1;
         while (tok_next(&t, &tp, &tn)) {
             size_t k = 0;
             while (k < tn && tp[k] != '/')
                 k++;
-            if (ieq(tp, k, "websocket"))
+            if (tr_ieq(tp, k, "websocket"))
                 h->upgrade_ws = 1;
         }
-    } else if (pass == 0 && ieq(name, nl, "sec-websocket-extensions")) {
+    } else if (pass == 0 && tr_ieq(name, nl, "sec-websocket-extensions")) {
         pmd_params(h, v, vl);
     }
 }
 
 static int is_framing_field(const uint8_t *name, size_t nl)
 {
-    return ieq(name, nl, "content-length") || ieq(name, nl, "transfer-encoding") ||
-           ieq(name, nl, "content-encoding");
+    return tr_ieq(name, nl, "content-length") || tr_ieq(name, nl, "transfer-encoding") ||
+           tr_ieq(name, nl, "content-encoding");
 }
 
 /* Rebuilds hbuf into ohdr (start line + fields, folds joined, CRLF ends)
@@ -940,9 +928,9 @@ static int declares_coding(const uint8_t *p, size_t n)
             k--;
         struct hinfo h;
         memset(&h, 0, sizeof h);
-        if (ieq(ls, k, "content-encoding"))
+        if (tr_ieq(ls, k, "content-encoding"))
             field_info(&h, ls, k, colon + 1, vl, 0);
-        else if (ieq(ls, k, "transfer-encoding"))
+        else if (tr_ieq(ls, k, "transfer-encoding"))
             field_info(&h, ls, k, colon + 1, vl, 1);
         if (h.any_coding || h.te_bad)
             return 1;
@@ -1131,7 +1119,7 @@ static int chunk_size(const uint8_t *p, size_t n, uint64_t *sz)
     size_t digits = 0;
     while (tr_rd_left(&r)) {
         uint8_t c = *r.p;
-        int x = c >= '0' && c <= '9' ? c - '0' : lc(c) >= 'a' && lc(c) <= 'f' ? lc(c) - 'a' + 10 : -1;
+        int x = tr_hexval(c);
         if (x < 0)
             break;
         tr_rd_skip(&r, 1);

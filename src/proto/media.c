@@ -1,29 +1,13 @@
 /* media.c - see media.h. */
 #include "proto/media.h"
+#include "core/ascii.h"
 
 #include <string.h>
-
-static int lc(int c)
-{
-    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-}
-
-/* Does [p, p+n) equal the lowercase string s, ignoring case? */
-static int eq(const char *p, size_t n, const char *s)
-{
-    size_t k = strlen(s);
-    if (n != k)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (lc((unsigned char)p[i]) != s[i])
-            return 0;
-    return 1;
-}
 
 static int ends(const char *p, size_t n, const char *s)
 {
     size_t k = strlen(s);
-    return n >= k && eq(p + n - k, k, s);
+    return n >= k && tr_ieq(p + n - k, k, s);
 }
 
 int tr_media_classify(const char *v, size_t n)
@@ -53,17 +37,17 @@ int tr_media_classify(const char *v, size_t n)
     size_t sn = tn - mn - 1;
     if (!sn)
         return TR_MEDIA_ANY;
-    if (eq(t, tn, "application/x-www-form-urlencoded"))
+    if (tr_ieq(t, tn, "application/x-www-form-urlencoded"))
         return TR_MEDIA_FORM;
-    if (eq(sub, sn, "json") || ends(sub, sn, "+json") || eq(t, tn, "application/x-ndjson") ||
-        eq(t, tn, "application/jsonl") || eq(t, tn, "application/jsonlines") ||
-        eq(t, tn, "application/x-json") || eq(t, tn, "text/json"))
+    if (tr_ieq(sub, sn, "json") || ends(sub, sn, "+json") || tr_ieq(t, tn, "application/x-ndjson") ||
+        tr_ieq(t, tn, "application/jsonl") || tr_ieq(t, tn, "application/jsonlines") ||
+        tr_ieq(t, tn, "application/x-json") || tr_ieq(t, tn, "text/json"))
         return TR_MEDIA_JSON;
-    if (eq(sub, sn, "xml") || ends(sub, sn, "+xml"))
+    if (tr_ieq(sub, sn, "xml") || ends(sub, sn, "+xml"))
         return TR_MEDIA_XML;
-    if (eq(t, mn, "text"))
+    if (tr_ieq(t, mn, "text"))
         return TR_MEDIA_TEXT;
-    if (eq(t, mn, "image") || eq(t, mn, "audio") || eq(t, mn, "video") || eq(t, mn, "font"))
+    if (tr_ieq(t, mn, "image") || tr_ieq(t, mn, "audio") || tr_ieq(t, mn, "video") || tr_ieq(t, mn, "font"))
         return TR_MEDIA_OTHER;
     static const char *const binary[] = {
         "application/octet-stream", "application/zip", "application/gzip",
@@ -73,7 +57,7 @@ int tr_media_classify(const char *v, size_t n)
         "application/zstd", "application/x-brotli",
     };
     for (size_t i = 0; i < sizeof binary / sizeof *binary; i++)
-        if (eq(t, tn, binary[i]))
+        if (tr_ieq(t, tn, binary[i]))
             return TR_MEDIA_OTHER;
     return TR_MEDIA_ANY;
 }

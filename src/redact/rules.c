@@ -1,5 +1,6 @@
 /* rules.c - rule file parser and ruleset (format: docs/rules.md). */
 #include "redact/internal.h"
+#include "core/ascii.h"
 
 #include "core/err.h"
 
@@ -116,12 +117,10 @@ static int unescape(const char *s, size_t n, uint8_t **out, size_t *outlen)
             for (int k = 0; k < 2; k++) {
                 if (++i >= n)
                     goto bad;
-                char c = s[i];
-                v <<= 4;
-                if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
-                else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
-                else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
-                else goto bad;
+                int x = tr_hexval((unsigned char)s[i]);
+                if (x < 0)
+                    goto bad;
+                v = v << 4 | (unsigned)x;
             }
             d[j++] = (uint8_t)v;
             break;
@@ -214,10 +213,8 @@ static int pf_escape(const char *v, size_t n, size_t *j, uint8_t *set,
         for (int k = 0; k < 2; k++) {
             if (*j >= n)
                 return -1;
-            char d = v[(*j)++];
-            h = h * 16 + (unsigned)(d >= '0' && d <= '9' ? d - '0'
-                                    : d >= 'a' && d <= 'f' ? d - 'a' + 10
-                                    : d >= 'A' && d <= 'F' ? d - 'A' + 10 : 99);
+            int x = tr_hexval((unsigned char)v[(*j)++]);
+            h = h * 16 + (unsigned)(x < 0 ? 99 : x);
             if (h > 255)
                 return -1;
         }

@@ -1,5 +1,6 @@
 /* selftest.c - embedded rule examples, and token key helpers. */
 #include "redact/internal.h"
+#include "core/ascii.h"
 
 #include "core/err.h"
 
@@ -129,14 +130,6 @@ int tr_redact_random_key(uint8_t key[TR_REDACT_KEY_LEN])
     return rc ? TR_E_KEY : 0;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 int tr_redact_load_key(const char *path, uint8_t key[TR_REDACT_KEY_LEN],
                        char *err, size_t errlen)
 {
@@ -163,11 +156,11 @@ int tr_redact_load_key(const char *path, uint8_t key[TR_REDACT_KEY_LEN],
         m--;
     int hex = m == 2 * TR_REDACT_KEY_LEN;
     for (size_t i = 0; hex && i < m; i++)
-        if (hexval(buf[i]) < 0)
+        if (tr_hexval(buf[i]) < 0)
             hex = 0;
     if (hex) {
         for (size_t i = 0; i < TR_REDACT_KEY_LEN; i++)
-            key[i] = (uint8_t)(hexval(buf[2 * i]) << 4 | hexval(buf[2 * i + 1]));
+            key[i] = (uint8_t)(tr_hexval(buf[2 * i]) << 4 | tr_hexval(buf[2 * i + 1]));
     } else if (mbedtls_sha256_ret(buf, n, key, 0) != 0) {
         rc = TR_E_KEY;
     }

@@ -2,6 +2,7 @@
  * small push splitter shared by the file and memory paths, then tokenised
  * with the core reader. */
 #include "tls/keylog.h"
+#include "core/ascii.h"
 
 #include "core/err.h"
 #include "core/reader.h"
@@ -80,17 +81,6 @@ static const uint8_t *token(struct tr_reader *r, size_t *len)
     return n ? start : NULL;
 }
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes hex text into out (capacity cap).  Returns decoded length, or -1
  * (not hex / odd length) or -2 (too long). */
 static long unhex(const uint8_t *h, size_t n, uint8_t *out, size_t cap)
@@ -102,7 +92,7 @@ static long unhex(const uint8_t *h, size_t n, uint8_t *out, size_t cap)
     struct tr_reader r = tr_rd_init(h, n);
     size_t o = 0;
     while (tr_rd_left(&r)) {
-        int hi = hexval(tr_rd_u8(&r)), lo = hexval(tr_rd_u8(&r));
+        int hi = tr_hexval(tr_rd_u8(&r)), lo = tr_hexval(tr_rd_u8(&r));
         if (hi < 0 || lo < 0)
             return -1;
         out[o++] = (uint8_t)(hi << 4 | lo);

@@ -2,6 +2,7 @@
  * open-addressing table of 32-bit slot numbers.  Entries are wiped whenever
  * they are freed or moved. */
 #include "tls/keystore.h"
+#include "core/ascii.h"
 
 #include "core/err.h"
 
@@ -399,17 +400,6 @@ int tr_keystore_psk(const struct tr_keystore *ks, const uint8_t *identity,
     return tr_keystore_get(ks, TR_SL_PSK, NULL, 0, psk);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int tr_keystore_add_psk_hex(struct tr_keystore *ks, const char *hex)
 {
     struct tr_secret s;
@@ -418,7 +408,7 @@ int tr_keystore_add_psk_hex(struct tr_keystore *ks, const char *hex)
     if (n == 0 || n % 2 || n / 2 > TR_SECRET_MAX)
         return TR_E_ARG;
     for (size_t i = 0; i < n; i += 2) {
-        int hi = hexval((unsigned char)hex[i]), lo = hexval((unsigned char)hex[i + 1]);
+        int hi = tr_hexval((unsigned char)hex[i]), lo = tr_hexval((unsigned char)hex[i + 1]);
         if (hi < 0 || lo < 0)
             goto out;
         s.b[i / 2] = (uint8_t)(hi << 4 | lo);
