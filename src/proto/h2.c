@@ -1214,6 +1214,33 @@ int tr_h2dir_finish(struct tr_h2dir *d)
     return 0;
 }
 
+void tr_h2_stats_add(struct tr_h2_stats *a, const struct tr_h2_stats *b)
+{
+    a->bytes_in += b->bytes_in;
+    a->bytes_out += b->bytes_out;
+    a->frames += b->frames;
+    a->header_blocks += b->header_blocks;
+    a->header_fields += b->header_fields;
+    a->header_bytes_redacted += b->header_bytes_redacted;
+    a->blocks_withheld += b->blocks_withheld;
+    a->hpack_errors += b->hpack_errors;
+    a->protocol_errors += b->protocol_errors;
+    a->limit_hits += b->limit_hits;
+    a->bytes_withheld += b->bytes_withheld;
+    a->encoded_bodies += b->encoded_bodies;
+    a->bodies_decoded += b->bodies_decoded;
+    a->bytes_decoded += b->bytes_decoded;
+    for (int w = 0; w < TR_H1W_N; w++)
+        a->bodies_withheld[w] += b->bodies_withheld[w];
+    a->data_withheld += b->data_withheld;
+    a->streams_evicted += b->streams_evicted;
+    a->streams_open_at_end += b->streams_open_at_end;
+    a->requests += b->requests;
+    a->responses += b->responses;
+    a->hpack_lost |= b->hpack_lost;
+    a->lost |= b->lost;
+}
+
 void tr_h2dir_stats(const struct tr_h2dir *d, struct tr_h2_stats *st)
 {
     *st = d->st;

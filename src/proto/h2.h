@@ -160,6 +160,8 @@ struct tr_h2_stats {
     int lost;                   /* framing lost: everything masked */
 };
 void tr_h2dir_stats(const struct tr_h2dir *d, struct tr_h2_stats *st);
+/* a += b: counters summed, flags or'ed (both directions of a connection). */
+void tr_h2_stats_add(struct tr_h2_stats *a, const struct tr_h2_stats *b);
 /* Redaction counts of header text and bodies (the direction's own
  * redactors, see redact.h); zeros when there are none. */
 void tr_h2dir_redact_stats(const struct tr_h2dir *d, struct tr_redact_stats *st);

@@ -1490,6 +1490,30 @@ int tr_http1dir_finish(struct tr_http1dir *d)
     return rc ? rc : 0;
 }
 
+void tr_http1_stats_add(struct tr_http1_stats *a, const struct tr_http1_stats *b)
+{
+    a->bytes_in += b->bytes_in;
+    a->bytes_out += b->bytes_out;
+    a->messages += b->messages;
+    for (int c = 0; c < TR_H1C_N; c++)
+        a->bodies_decoded[c] += b->bodies_decoded[c];
+    a->bytes_decoded += b->bytes_decoded;
+    for (int w = 0; w < TR_H1W_N; w++)
+        a->bodies_withheld[w] += b->bodies_withheld[w];
+    a->bodies_uninspected += b->bodies_uninspected;
+    a->malformed += b->malformed;
+    a->bytes_raw += b->bytes_raw;
+    a->bytes_withheld += b->bytes_withheld;
+    a->gaps += b->gaps;
+    a->resyncs += b->resyncs;
+    a->upgrades += b->upgrades;
+    a->upgrades_ws += b->upgrades_ws;
+    a->upgraded_bytes_withheld += b->upgraded_bytes_withheld;
+    a->unpaired += b->unpaired;
+    a->pipeline_overflow += b->pipeline_overflow;
+    a->lost |= b->lost;
+}
+
 void tr_http1dir_stats(const struct tr_http1dir *d, struct tr_http1_stats *st)
 {
     *st = d->s;

@@ -144,6 +144,8 @@ void tr_http1dir_gap(struct tr_http1dir *d);
  * error. */
 int tr_http1dir_finish(struct tr_http1dir *d);
 void tr_http1dir_stats(const struct tr_http1dir *d, struct tr_http1_stats *st);
+/* a += b: counters summed, flags or'ed (both directions of a connection). */
+void tr_http1_stats_add(struct tr_http1_stats *a, const struct tr_http1_stats *b);
 /* Optional: framing bytes we write - chunk-size lines and chunk CRLFs
  * (passed or written), WebSocket frame headers - go to fn instead of emit,
  * so a caller can keep them out of the text its rules scan (a chunk

@@ -1383,46 +1383,62 @@ static void decryption_note(struct sess *s, char *text, size_t n)
 }
 
 /* What the HTTP/1.x parser decoded and withheld, for the verdict. */
-static void http1_fields(struct tr_sessions *S, struct sess *s)
+/* HTTP/1.x and HTTP/2 statistics of the connection, both directions
+ * summed; *any1 / *any2: the protocol was followed in some direction. */
+static void proto_stats(const struct sess *s, struct tr_http1_stats *h1, int *any1, struct tr_h2_stats *h2,
+                        int *any2)
 {
-    struct tr_http1_stats t;
-    memset(&t, 0, sizeof t);
-    int any = 0;
-    uint64_t withheld_by[8] = {0};
+    memset(h1, 0, sizeof *h1);
+    memset(h2, 0, sizeof *h2);
+    *any1 = *any2 = 0;
     for (int dir = 0; dir < 2; dir++) {
-        if (!s->d[dir].h1)
-            continue;
-        any = 1;
-        struct tr_http1_stats st;
-        tr_http1dir_stats(s->d[dir].h1, &st);
-        t.messages += st.messages;
-        t.bytes_decoded += st.bytes_decoded;
-        t.bytes_withheld += st.bytes_withheld + st.upgraded_bytes_withheld;
-        t.malformed += st.malformed;
-        t.upgrades_ws += st.upgrades_ws;
-        for (int c = 0; c < TR_H1C_N; c++)
-            t.bodies_decoded[c] += st.bodies_decoded[c];
-        for (int w = 0; w < TR_H1W_N && w < 8; w++)
-            withheld_by[w] += st.bodies_withheld[w];
+        if (s->d[dir].h1) {
+            struct tr_http1_stats st;
+            tr_http1dir_stats(s->d[dir].h1, &st);
+            tr_http1_stats_add(h1, &st);
+            *any1 = 1;
+        }
+        if (s->d[dir].h2) {
+            struct tr_h2_stats st;
+            tr_h2dir_stats(s->d[dir].h2, &st);
+            tr_h2_stats_add(h2, &st);
+            *any2 = 1;
+        }
     }
-    if (!any)
-        return;
+}
+
+/* "N reason, M reason" for bodies withheld by reason (TR_H1W_*); returns
+ * the number of bodies. */
+static uint64_t why_list(const uint64_t *by, char *buf, size_t cap)
+{
+    uint64_t n = 0;
+    size_t l = 0;
+    buf[0] = '\0';
+    for (int w = 0; w < TR_H1W_N; w++) {
+        n += by[w];
+        if (by[w] && l < cap)
+            l += (size_t)snprintf(buf + l, cap - l, "%s%llu %s", l ? ", " : "", (unsigned long long)by[w],
+                                  tr_http1_why_name(w));
+    }
+    return n;
+}
+
+/* Verdict fields of HTTP/1.x decoding (counts, never values). */
+static void http1_fields(struct tr_sessions *S, const struct tr_http1_stats *t)
+{
     uint64_t dec = 0;
     for (int c = 0; c < TR_H1C_N; c++)
-        dec += t.bodies_decoded[c];
+        dec += t->bodies_decoded[c];
     tr_fields_add(&S->fb, 1, "http1", "%llu messages, %llu compressed bodies decoded (%llu bytes)%s",
-                  (unsigned long long)t.messages, (unsigned long long)dec, (unsigned long long)t.bytes_decoded,
-                  t.upgrades_ws ? ", WebSocket upgrade followed" : "");
-    char why[256] = "";
-    size_t l = 0;
-    for (int w = 0; w < TR_H1W_N && w < 8 && l < sizeof why; w++)
-        if (withheld_by[w])
-            l += (size_t)snprintf(why + l, sizeof why - l, "%s%llu %s", l ? ", " : "",
-                                  (unsigned long long)withheld_by[w], tr_http1_why_name(w));
-    if (l || t.bytes_withheld || t.malformed)
+                  (unsigned long long)t->messages, (unsigned long long)dec, (unsigned long long)t->bytes_decoded,
+                  t->upgrades_ws ? ", WebSocket upgrade followed" : "");
+    char why[256];
+    uint64_t nwh = why_list(t->bodies_withheld, why, sizeof why);
+    uint64_t wb = t->bytes_withheld + t->upgraded_bytes_withheld;
+    if (nwh || wb || t->malformed)
         tr_fields_add(&S->fb, 1, "http1-withheld", "%llu bytes withheld uninspected%s%s%s, %llu malformed "
-                      "messages: fail closed", (unsigned long long)t.bytes_withheld, l ? " (bodies: " : "", why,
-                      l ? ")" : "", (unsigned long long)t.malformed);
+                      "messages: fail closed", (unsigned long long)wb, nwh ? " (bodies: " : "", why,
+                      nwh ? ")" : "", (unsigned long long)t->malformed);
 }
 
 /* Per-rule redaction counts of the connection (counts, never values). */
@@ -1451,21 +1467,11 @@ static void redact_totals(const struct sess *s, uint64_t *masked, uint64_t *with
  * could not inspect them (counted, not silently lost). */
 static uint64_t uninspected_bytes(const struct sess *s)
 {
-    uint64_t n = 0;
-    for (int dir = 0; dir < 2; dir++) {
-        const struct dirst *d = &s->d[dir];
-        if (d->h1) {
-            struct tr_http1_stats st;
-            tr_http1dir_stats(d->h1, &st);
-            n += st.bytes_withheld + st.upgraded_bytes_withheld;
-        }
-        if (d->h2) {
-            struct tr_h2_stats st;
-            tr_h2dir_stats(d->h2, &st);
-            n += st.bytes_withheld + st.data_withheld;
-        }
-    }
-    return n;
+    struct tr_http1_stats h1;
+    struct tr_h2_stats h2;
+    int any1, any2;
+    proto_stats(s, &h1, &any1, &h2, &any2);
+    return h1.bytes_withheld + h1.upgraded_bytes_withheld + h2.bytes_withheld + h2.data_withheld;
 }
 
 /* Verdict fields of the redaction (counts, never values), from the
@@ -1475,32 +1481,10 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s, const struct
 {
     if (!S->opts.rules)
         return;
-    struct tr_h2_stats h2 = {0};
-    int any_h2 = 0;
-    for (int dir = 0; dir < 2; dir++) {
-        if (!s->d[dir].h2)
-            continue;
-        any_h2 = 1;
-        struct tr_h2_stats hs;
-        tr_h2dir_stats(s->d[dir].h2, &hs);
-        h2.header_blocks += hs.header_blocks;
-        h2.header_fields += hs.header_fields;
-        h2.blocks_withheld += hs.blocks_withheld;
-        h2.hpack_errors += hs.hpack_errors;
-        h2.protocol_errors += hs.protocol_errors;
-        h2.bytes_withheld += hs.bytes_withheld;
-        h2.encoded_bodies += hs.encoded_bodies;
-        h2.data_withheld += hs.data_withheld;
-        h2.bodies_decoded += hs.bodies_decoded;
-        h2.bytes_decoded += hs.bytes_decoded;
-        h2.streams_evicted += hs.streams_evicted;
-        h2.streams_open_at_end += hs.streams_open_at_end;
-        h2.requests += hs.requests;
-        h2.responses += hs.responses;
-        for (int w = 0; w < TR_H1W_N; w++)
-            h2.bodies_withheld[w] += hs.bodies_withheld[w];
-        h2.lost |= hs.lost;
-    }
+    struct tr_http1_stats h1;
+    struct tr_h2_stats h2;
+    int any_h1, any_h2;
+    proto_stats(s, &h1, &any_h1, &h2, &any_h2);
     S->tot.redacted_bytes += sum->masked;
     S->tot.dropped_bytes += sum->withheld;
     if (!s->d[0].red && !s->d[1].red && !any_h2)
@@ -1515,15 +1499,8 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s, const struct
         if (h2.bodies_decoded || h2.bytes_decoded)
             tr_fields_add(&S->fb, 1, "http2-bodies", "%llu content-encoded bodies decoded (%llu bytes) and redacted",
                           (unsigned long long)h2.bodies_decoded, (unsigned long long)h2.bytes_decoded);
-        uint64_t nwh = 0;
-        char why[160] = "";
-        size_t wl = 0;
-        for (int w = 0; w < TR_H1W_N; w++) {
-            nwh += h2.bodies_withheld[w];
-            if (h2.bodies_withheld[w] && wl < sizeof why)
-                wl += (size_t)snprintf(why + wl, sizeof why - wl, "%s%llu %s", wl ? ", " : "",
-                                       (unsigned long long)h2.bodies_withheld[w], tr_http1_why_name(w));
-        }
+        char why[160];
+        uint64_t nwh = why_list(h2.bodies_withheld, why, sizeof why);
         if (nwh || h2.data_withheld || h2.streams_evicted)
             tr_fields_add(&S->fb, 1, "http2-bodies-withheld", "%llu bodies (%s), %llu DATA bytes withheld "
                           "uninspected%s: fail closed", (unsigned long long)nwh, nwh ? why : "none",
@@ -1547,7 +1524,8 @@ static void redaction_fields(struct tr_sessions *S, struct sess *s, const struct
                           (unsigned long long)h2.hpack_errors, (unsigned long long)h2.protocol_errors,
                           h2.lost ? ", framing lost after a gap or error" : "");
     }
-    http1_fields(S, s);
+    if (any_h1)
+        http1_fields(S, &h1);
     for (size_t i = 0; i < sum->nrules; i++) {
         uint64_t m = sum->rule_matches[i], b = sum->rule_bytes[i];
         S->tot.rule_matches[i] += m;
