@@ -144,15 +144,24 @@ static int transport(const struct pctx *c, uint8_t proto, const struct tr_addr *
 
 /* ---- IPv4 ---- */
 
-static int ipv4(const struct pctx *c, struct tr_reader *r, size_t wire)
+/* Start of an IP header of at least hlen bytes: the outermost one is
+ * remembered (the packet's IP layer).  Returns a result code when the
+ * header is truncated, else -1. */
+static int ip_begin(const struct pctx *c, struct tr_reader *r, size_t wire, size_t hlen)
 {
-    int e = need(r, wire, 20);
-    if (e >= 0)
-        return e;
-    if (!c->d->ip) {
+    int e = need(r, wire, hlen);
+    if (e < 0 && !c->d->ip) {
         c->d->ip = r->p;
         c->d->ip_len = tr_rd_left(r);
     }
+    return e;
+}
+
+static int ipv4(const struct pctx *c, struct tr_reader *r, size_t wire)
+{
+    int e = ip_begin(c, r, wire, 20);
+    if (e >= 0)
+        return e;
     size_t capl = tr_rd_left(r);
     uint8_t vihl = tr_rd_u8(r);
     tr_rd_skip(r, 1); /* DSCP/ECN */
@@ -283,13 +292,9 @@ static int ip6_walk(const struct pctx *c, uint8_t nh, const struct tr_addr *src,
 
 static int ipv6(const struct pctx *c, struct tr_reader *r, size_t wire)
 {
-    int e = need(r, wire, 40);
+    int e = ip_begin(c, r, wire, 40);
     if (e >= 0)
         return e;
-    if (!c->d->ip) {
-        c->d->ip = r->p;
-        c->d->ip_len = tr_rd_left(r);
-    }
     size_t capl = tr_rd_left(r);
     uint32_t vtf = tr_rd_u32(r);
     size_t plen = tr_rd_u16(r);
