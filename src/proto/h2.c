@@ -3,6 +3,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/ascii.h"
 #include "core/fill.h"
 #include "core/wipealloc.h"
 #include "proto/bodydec.h"
@@ -11,7 +12,6 @@
 #include <nghttp2/nghttp2.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 #define PREFACE_LEN 24
@@ -826,11 +826,10 @@ static int emit_withheld(struct tr_h2dir *d)
     return rc;
 }
 
-/* Does field k's raw name equal lowercase n? */
+/* Does field f's raw name equal n, ignoring case? */
 static int fname_is(const struct tr_h2dir *d, const struct field *f, const char *n)
 {
-    size_t l = strlen(n);
-    return f->nl == l && !strncasecmp((const char *)d->txt.data + f->no, n, l);
+    return tr_ieq(d->txt.data + f->no, f->nl, n);
 }
 
 /* The transcript view of a block: "name: value\r\n" per field, CR, LF and

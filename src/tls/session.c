@@ -161,7 +161,7 @@ const struct tr_sessions_totals *tr_sessions_totals(const struct tr_sessions *s)
 static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
 static void clear_push(struct tr_sessions *S, struct sess *s, int dir, const uint8_t *p, size_t n);
 static void peer_turn(struct sess *s, int dir);
-static int h2_emit(void *ctx, const uint8_t *p, size_t n);
+static int h1_emit(void *ctx, const uint8_t *p, size_t n);
 static int h2_wire(void *ctx, const uint8_t *p, size_t n);
 static int h2_headers(void *ctx, uint32_t sid, int type, int withheld, const uint8_t *text, size_t n);
 static int h2_body(void *ctx, uint32_t sid, const uint8_t *data, size_t n, int withheld, int end);
@@ -677,9 +677,9 @@ static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uin
             struct tr_http1_opts ho;
             memset(&ho, 0, sizeof ho);
             ho.allow_uninspected = S->opts.allow_uninspected;
-            d->h1 = tr_http1dir_new(1, h2_emit, &d->rc, &ho);
+            d->h1 = tr_http1dir_new(1, h1_emit, &d->rc, &ho);
             if (!sd->h2_decided) {
-                sd->h1 = tr_http1dir_new(0, h2_emit, &sd->rc, &ho);
+                sd->h1 = tr_http1dir_new(0, h1_emit, &sd->rc, &ho);
                 sd->h2_decided = 1;
             }
             if (d->h1 && sd->h1)
@@ -721,7 +721,7 @@ static void clear_data(struct tr_sessions *S, struct sess *s, int dir, const uin
     clear_push(S, s, dir, p, n);
 }
 
-static int h2_emit(void *ctx, const uint8_t *p, size_t n)
+static int h1_emit(void *ctx, const uint8_t *p, size_t n)
 {
     struct rctx *r = ctx;
     clear_push(r->S, r->s, r->dir, p, n);
